@@ -1,0 +1,71 @@
+// Package audit records a user's security events (sign-ins, failed codes,
+// 2FA and settings changes) and lists them newest first.
+package audit
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/uptrace/bun"
+
+	"twofold/server/internal/clock"
+	"twofold/server/internal/db"
+)
+
+// Event types.
+const (
+	Login                  = "login"
+	LoginFailed            = "login_failed"
+	Logout                 = "logout"
+	PasswordChanged        = "password_changed"
+	EmailChanged           = "email_changed"
+	SettingsChanged        = "settings_changed"
+	StepUp                 = "step_up"
+	StepUpFailed           = "step_up_failed"
+	CodeFailed             = "code_failed"
+	TFAEnabled             = "tfa_enabled"
+	TFARenewed             = "tfa_renewed"
+	TFADisabled            = "tfa_disabled"
+	BackupCodeUsed         = "backup_code_used"
+	BackupCodesRegenerated = "backup_codes_regenerated"
+)
+
+// Origin says where a request came from.
+type Origin struct {
+	IP        string
+	UserAgent string
+}
+
+// Recorder writes and reads events.
+type Recorder struct {
+	db    *db.DB
+	clock clock.Clock
+}
+
+// New returns a Recorder.
+func New(d *db.DB, c clock.Clock) *Recorder { return &Recorder{db: d, clock: c} }
+
+// Record writes an event with idb, so it commits or rolls back with the
+// change it describes.
+func (r *Recorder) Record(ctx context.Context, idb bun.IDB, userID int64, typ string, o Origin, detail string) error {
+	ua := o.UserAgent
+	if len(ua) > 512 {
+		ua = ua[:512]
+	}
+	e := &db.Event{UserID: userID, Time: r.clock.Now(), Type: typ, IP: o.IP, UserAgent: ua, Detail: detail}
+	if _, err := idb.NewInsert().Model(e).Exec(ctx); err != nil {
+		return fmt.Errorf("record %s event for user %d: %w", typ, userID, err)
+	}
+	return nil
+}
+
+// List returns the newest events of a user, at most limit.
+func (r *Recorder) List(ctx context.Context, userID int64, limit int) ([]db.Event, error) {
+	var events []db.Event
+	err := r.db.NewSelect().Model(&events).Where("user_id = ?", userID).
+		Order("id DESC").Limit(int64(limit)).Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list events of user %d: %w", userID, err)
+	}
+	return events, nil
+}

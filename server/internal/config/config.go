@@ -1,0 +1,271 @@
+// Package config reads the server's configuration from the environment
+// (API.md, "Configuration"), validates it once at start-up and redacts
+// secrets when it is printed.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/mail"
+	"net/netip"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Config is the validated configuration of a server.
+type Config struct {
+	Addr           string
+	DatabaseURL    string
+	PublicURL      *url.URL
+	SecretKeyFile  string
+	SMTPURL        *url.URL // nil: mails are printed to standard error
+	MailFrom       *mail.Address
+	TFAExpiry      time.Duration
+	Issuer         string
+	AdminPassword  string
+	TrustedProxies []netip.Prefix
+	// SessionIdle ends a session that made no request for this long.
+	SessionIdle time.Duration
+	// SessionMax ends a session this long after sign-in, whatever its use.
+	SessionMax time.Duration
+}
+
+// Variable names, as in API.md.
+const (
+	EnvAddr           = "TWOFOLD_ADDR"
+	EnvDatabaseURL    = "TWOFOLD_DATABASE_URL"
+	EnvPublicURL      = "TWOFOLD_PUBLIC_URL"
+	EnvSecretKeyFile  = "TWOFOLD_SECRET_KEY_FILE"
+	EnvSMTPURL        = "TWOFOLD_SMTP_URL"
+	EnvMailFrom       = "TWOFOLD_MAIL_FROM"
+	EnvTFAExpiry      = "TWOFOLD_TFA_EXPIRY"
+	EnvIssuer         = "TWOFOLD_ISSUER"
+	EnvAdminPassword  = "TWOFOLD_ADMIN_PASSWORD"
+	EnvTrustedProxies = "TWOFOLD_TRUSTED_PROXIES"
+	EnvSessionIdle    = "TWOFOLD_SESSION_IDLE"
+	EnvSessionMax     = "TWOFOLD_SESSION_MAX"
+)
+
+// Defaults, as in API.md.
+const (
+	DefaultAddr          = "127.0.0.1:8080"
+	DefaultDatabaseURL   = "sqlite:./data/twofold.db"
+	DefaultPublicURL     = "http://127.0.0.1:8080"
+	DefaultSecretKeyFile = "./data/secret.key"
+	DefaultMailFrom      = "Twofold <no-reply@localhost>"
+	DefaultTFAExpiry     = 180 * 24 * time.Hour
+	DefaultIssuer        = "Twofold"
+	DefaultSessionIdle   = time.Hour
+	DefaultSessionMax    = 24 * time.Hour
+)
+
+// FromEnv reads and validates the configuration. getenv is os.Getenv in
+// production. Every problem is reported, one per line, naming the variable.
+func FromEnv(getenv func(string) string) (Config, error) {
+	get := func(name, def string) string {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			return v
+		}
+		return def
+	}
+	var errs []error
+	bad := func(name, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: "+format, append([]any{name}, args...)...))
+	}
+
+	c := Config{
+		Addr:          get(EnvAddr, DefaultAddr),
+		DatabaseURL:   get(EnvDatabaseURL, DefaultDatabaseURL),
+		SecretKeyFile: get(EnvSecretKeyFile, DefaultSecretKeyFile),
+		Issuer:        get(EnvIssuer, DefaultIssuer),
+		AdminPassword: getenv(EnvAdminPassword),
+	}
+
+	if _, _, err := splitHostPort(c.Addr); err != nil {
+		bad(EnvAddr, "%q is not host:port (%v)", c.Addr, err)
+	}
+
+	switch {
+	case strings.HasPrefix(c.DatabaseURL, "sqlite:"):
+		if strings.TrimPrefix(c.DatabaseURL, "sqlite:") == "" {
+			bad(EnvDatabaseURL, "sqlite: needs a file path, e.g. sqlite:./data/twofold.db")
+		}
+	case strings.HasPrefix(c.DatabaseURL, "postgres://"), strings.HasPrefix(c.DatabaseURL, "postgresql://"):
+		if u, err := url.Parse(c.DatabaseURL); err != nil || u.Host == "" {
+			bad(EnvDatabaseURL, "not a valid postgres:// URL")
+		}
+	default:
+		bad(EnvDatabaseURL, "must start with sqlite: or postgres://")
+	}
+
+	pub := get(EnvPublicURL, DefaultPublicURL)
+	if u, err := url.Parse(pub); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		bad(EnvPublicURL, "%q is not an http:// or https:// URL", pub)
+	} else {
+		u.Path = strings.TrimSuffix(u.Path, "/")
+		c.PublicURL = u
+	}
+
+	if s := get(EnvSMTPURL, ""); s != "" {
+		u, err := url.Parse(s)
+		switch {
+		case err != nil:
+			bad(EnvSMTPURL, "not a URL")
+		case u.Scheme != "smtp" && u.Scheme != "smtps":
+			bad(EnvSMTPURL, "scheme must be smtp:// (STARTTLS when offered) or smtps:// (TLS), got %q", u.Scheme)
+		case u.Hostname() == "":
+			bad(EnvSMTPURL, "needs a host, e.g. smtp://user:pass@mail.example.com:587")
+		default:
+			c.SMTPURL = u
+		}
+	}
+
+	from := get(EnvMailFrom, DefaultMailFrom)
+	if a, err := mail.ParseAddress(from); err != nil {
+		bad(EnvMailFrom, "%q is not an address like 'Twofold <no-reply@example.com>'", from)
+	} else {
+		c.MailFrom = a
+	}
+
+	c.TFAExpiry = duration(get, EnvTFAExpiry, DefaultTFAExpiry, bad)
+	c.SessionIdle = duration(get, EnvSessionIdle, DefaultSessionIdle, bad)
+	c.SessionMax = duration(get, EnvSessionMax, DefaultSessionMax, bad)
+	if c.SessionIdle > 0 && c.SessionMax > 0 && c.SessionIdle > c.SessionMax {
+		bad(EnvSessionIdle, "must not be longer than %s (%s)", EnvSessionMax, c.SessionMax)
+	}
+
+	if c.Issuer == "" || strings.ContainsAny(c.Issuer, ":") {
+		bad(EnvIssuer, "must be non-empty and contain no colon")
+	}
+
+	if s := get(EnvTrustedProxies, ""); s != "" {
+		for _, part := range strings.Split(s, ",") {
+			part = strings.TrimSpace(part)
+			if part == "" {
+				continue
+			}
+			p, err := netip.ParsePrefix(part)
+			if err != nil {
+				// A bare address means a single host.
+				a, aerr := netip.ParseAddr(part)
+				if aerr != nil {
+					bad(EnvTrustedProxies, "%q is not a CIDR such as 10.0.0.0/8", part)
+					continue
+				}
+				p = netip.PrefixFrom(a, a.BitLen())
+			}
+			c.TrustedProxies = append(c.TrustedProxies, p.Masked())
+		}
+	}
+
+	if err := errors.Join(errs...); err != nil {
+		return Config{}, fmt.Errorf("invalid configuration:\n%w", err)
+	}
+	return c, nil
+}
+
+func duration(get func(string, string) string, name string, def time.Duration, bad func(string, string, ...any)) time.Duration {
+	s := get(name, "")
+	if s == "" {
+		return def
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		bad(name, "%q is not a positive Go duration such as 4320h or 30m", s)
+		return def
+	}
+	return d
+}
+
+func splitHostPort(addr string) (string, string, error) {
+	i := strings.LastIndexByte(addr, ':')
+	if i < 0 {
+		return "", "", errors.New("missing port")
+	}
+	port := addr[i+1:]
+	if port == "" {
+		return "", "", errors.New("missing port")
+	}
+	for _, r := range port {
+		if r < '0' || r > '9' {
+			return "", "", errors.New("port is not a number")
+		}
+	}
+	return addr[:i], port, nil
+}
+
+// Secure reports whether the public URL is https: cookies get Secure and
+// the __Host- prefix, responses get HSTS.
+func (c Config) Secure() bool { return c.PublicURL != nil && c.PublicURL.Scheme == "https" }
+
+// Production reports whether the console runs for real users: an https
+// public URL. Then the two plain-text exceptions of API.md (first admin's
+// password, mails without SMTP) are never printed.
+func (c Config) Production() bool { return c.Secure() }
+
+// Origin is the public URL's scheme://host, compared with Origin headers.
+func (c Config) Origin() string {
+	if c.PublicURL == nil {
+		return ""
+	}
+	return c.PublicURL.Scheme + "://" + c.PublicURL.Host
+}
+
+// LogValue prints the configuration with its secrets redacted.
+func (c Config) LogValue() slog.Value {
+	proxies := make([]string, len(c.TrustedProxies))
+	for i, p := range c.TrustedProxies {
+		proxies[i] = p.String()
+	}
+	smtp := "(none: mails go to standard error)"
+	if c.SMTPURL != nil {
+		smtp = RedactURL(c.SMTPURL.String())
+	}
+	admin := ""
+	if c.AdminPassword != "" {
+		admin = "[redacted]"
+	}
+	pub := ""
+	if c.PublicURL != nil {
+		pub = c.PublicURL.String()
+	}
+	from := ""
+	if c.MailFrom != nil {
+		from = c.MailFrom.String()
+	}
+	return slog.GroupValue(
+		slog.String("addr", c.Addr),
+		slog.String("database_url", RedactURL(c.DatabaseURL)),
+		slog.String("public_url", pub),
+		slog.String("secret_key_file", c.SecretKeyFile),
+		slog.String("smtp_url", smtp),
+		slog.String("mail_from", from),
+		slog.Duration("tfa_expiry", c.TFAExpiry),
+		slog.String("issuer", c.Issuer),
+		slog.String("admin_password", admin),
+		slog.String("trusted_proxies", strings.Join(proxies, ",")),
+		slog.Duration("session_idle", c.SessionIdle),
+		slog.Duration("session_max", c.SessionMax),
+	)
+}
+
+// RedactURL replaces the password of a URL, in its user part or its query,
+// with "redacted".
+func RedactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return s
+	}
+	if u.User != nil {
+		if _, ok := u.User.Password(); ok {
+			u.User = url.UserPassword(u.User.Username(), "redacted")
+		}
+	}
+	if q := u.Query(); q.Has("password") {
+		q.Set("password", "redacted")
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
+}

@@ -1,0 +1,180 @@
+package console
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/uptrace/bun"
+
+	"twofold/server/internal/account"
+	"twofold/server/internal/audit"
+	"twofold/server/internal/httpx"
+	"twofold/shared/api"
+)
+
+// GetAccount is GET /api/account.
+func (h *Handlers) GetAccount(w http.ResponseWriter, r *http.Request) {
+	acc, err := h.account(r.Context(), AuthFrom(r.Context()))
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	httpx.JSON(w, http.StatusOK, acc)
+}
+
+// PutAccount is PUT /api/account (step-up): email and email verification,
+// replaced together.
+func (h *Handlers) PutAccount(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	a := AuthFrom(ctx)
+	var req api.AccountUpdate
+	if err := httpx.DecodeValid(w, r, &req, false); err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	email := strings.TrimSpace(*req.Email)
+	if *req.EmailVerification && email == "" {
+		httpx.Error(w, r, httpx.InvalidField("email", "required"))
+		return
+	}
+	if err := h.stepUp(ctx, r, a, req.StepUp, false); err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	oldEmail := a.User.Email
+	emailChanged := oldEmail != email
+	flagChanged := a.User.EmailVerification != *req.EmailVerification
+	err := h.DB.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if err := h.Users.SetEmail(ctx, tx, a.User, email, *req.EmailVerification); err != nil {
+			return err
+		}
+		if emailChanged {
+			if err := h.Audit.Record(ctx, tx, a.User.ID, audit.EmailChanged, origin(r), ""); err != nil {
+				return err
+			}
+		}
+		if flagChanged {
+			detail := "email_verification_off"
+			if *req.EmailVerification {
+				detail = "email_verification_on"
+			}
+			return h.Audit.Record(ctx, tx, a.User.ID, audit.SettingsChanged, origin(r), detail)
+		}
+		return nil
+	})
+	if errors.Is(err, account.ErrEmailTaken) {
+		httpx.Error(w, r, httpx.Fail(http.StatusConflict, api.CodeConflict, "This email is already used by another account."))
+		return
+	}
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	acc, err := h.account(ctx, a)
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	httpx.JSON(w, http.StatusOK, acc)
+}
+
+// ChangePassword is POST /api/account/password (step-up); the user's other
+// sessions end.
+func (h *Handlers) ChangePassword(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	a := AuthFrom(ctx)
+	var req api.PasswordChange
+	if err := httpx.DecodeValid(w, r, &req, false); err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	if rule := account.CheckNewPassword(a.User.Username, req.NewPassword); rule != "" {
+		httpx.Error(w, r, httpx.InvalidField("new_password", rule))
+		return
+	}
+	ok, err := h.checkPassword(ctx, r, a.User.Username, a.User, req.CurrentPassword)
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	if !ok {
+		h.Audit.Record(ctx, h.DB, a.User.ID, audit.StepUpFailed, origin(r), "password")
+		httpx.Error(w, r, httpx.Fail(http.StatusUnauthorized, api.CodeInvalidCredentials, "The current password is wrong."))
+		return
+	}
+	if err := h.stepUp(ctx, r, a, req.StepUp, true); err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	err = h.DB.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if err := h.Users.SetPassword(ctx, tx, a.User, req.NewPassword); err != nil {
+			return err
+		}
+		if err := h.Sessions.DeleteOthers(ctx, tx, a.User.ID, a.Session.ID); err != nil {
+			return err
+		}
+		return h.Audit.Record(ctx, tx, a.User.ID, audit.PasswordChanged, origin(r), "")
+	})
+	var pe *account.PolicyError
+	if errors.As(err, &pe) {
+		httpx.Error(w, r, httpx.InvalidField("new_password", pe.Rule))
+		return
+	}
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	httpx.NoContent(w)
+}
+
+// VerifyAccount is POST /api/account/verify: a step-up that lasts 5
+// minutes, with a code while TOTP is on, with the password while it is off.
+func (h *Handlers) VerifyAccount(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	a := AuthFrom(ctx)
+	var req api.StepUp
+	if err := httpx.DecodeValid(w, r, &req, false); err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	st, err := h.tfaStatus(ctx, h.DB, a.User)
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	switch {
+	case totpOn(st) && req.Code == "":
+		httpx.Error(w, r, httpx.InvalidField("code", "required"))
+		return
+	case !totpOn(st) && req.Password == "":
+		httpx.Error(w, r, httpx.InvalidField("password", "required"))
+		return
+	}
+	if err := h.stepUp(ctx, r, a, req, false); err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	if !h.Sessions.Elevated(a.Session) {
+		// Only reached if the elevation expired between the check and now.
+		httpx.Error(w, r, errStepUpRequired(totpOn(st)))
+		return
+	}
+	httpx.JSON(w, http.StatusOK, api.Elevation{ElevatedUntil: a.Session.ElevatedUntil.UTC()})
+}
+
+// Events is GET /api/account/events: the newest 100 events.
+func (h *Handlers) Events(w http.ResponseWriter, r *http.Request) {
+	a := AuthFrom(r.Context())
+	events, err := h.Audit.List(r.Context(), a.User.ID, 100)
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	out := api.Events{Events: make([]api.Event, 0, len(events))}
+	for _, e := range events {
+		out.Events = append(out.Events, api.Event{Time: utc(e.Time), Type: e.Type, IP: e.IP, UserAgent: e.UserAgent})
+	}
+	httpx.JSON(w, http.StatusOK, out)
+}

@@ -1,0 +1,223 @@
+package console
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/uptrace/bun"
+
+	"twofold/server/internal/account"
+	"twofold/server/internal/audit"
+	"twofold/server/internal/db"
+	"twofold/server/internal/httpx"
+	"twofold/server/internal/ratelimit"
+	"twofold/server/internal/session"
+	"twofold/shared/api"
+)
+
+func errInvalidCredentials() *api.Error {
+	return httpx.Fail(http.StatusUnauthorized, api.CodeInvalidCredentials, "Wrong username or password.")
+}
+
+func errLoginExpired() *api.Error {
+	return httpx.Fail(http.StatusUnauthorized, api.CodeLoginExpired, "This sign-in has expired. Sign in again.")
+}
+
+// passwordKeys are the password counters of API.md "Limits": per
+// (username, client IP) and per username. They are keyed by the
+// normalised username whether or not the user exists, so a 429 never tells
+// whether it does.
+func passwordKeys(username, ip string) []ratelimit.Key {
+	name := account.NormalizeUsername(username)
+	return []ratelimit.Key{
+		{Name: "pw:ui:" + name + "|" + ip, Policy: ratelimit.Backoff},
+		{Name: "pw:u:" + name, Policy: ratelimit.PerUsername},
+	}
+}
+
+// checkPassword checks a password under the password limits. u may be nil
+// (unknown user): the same work is done and the answer is false.
+func (h *Handlers) checkPassword(ctx context.Context, r *http.Request, username string, u *db.User, password string) (bool, error) {
+	attempt, err := h.Limiter.Begin(ctx, passwordKeys(username, httpx.ClientIP(r))...)
+	if err != nil {
+		return false, err
+	}
+	ok, err := h.Users.CheckPassword(ctx, u, password)
+	if err != nil || !ok {
+		return false, err
+	}
+	return true, attempt.Succeeded(ctx)
+}
+
+// Login is POST /api/auth/login.
+func (h *Handlers) Login(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	var req api.LoginRequest
+	if err := httpx.DecodeValid(w, r, &req, false); err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	u, err := h.Users.ByUsername(ctx, h.DB, req.Username)
+	if err != nil && !errors.Is(err, db.ErrNotFound) {
+		httpx.Error(w, r, err)
+		return
+	}
+	ok, err := h.checkPassword(ctx, r, req.Username, u, req.Password)
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	if !ok {
+		httpx.Error(w, r, errInvalidCredentials())
+		return
+	}
+	st, err := h.tfaStatus(ctx, h.DB, u)
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	n := session.New{UserID: u.ID, IP: httpx.ClientIP(r), UserAgent: r.UserAgent()}
+	resp := api.LoginResponse{}
+	switch {
+	case totpOn(st):
+		n.Level, n.Method = db.LevelPending, api.MethodTOTP
+		resp.Status, resp.Method = api.StatusVerify, api.MethodTOTP
+	case u.TFAEnforced:
+		n.Level = db.LevelEnroll
+		resp.Status = api.StatusEnroll
+	default:
+		// A sign-in with the password counts as a step-up while TOTP is
+		// off (API.md).
+		n.Level, n.Elevate = db.LevelFull, true
+		resp.Status = api.StatusOK
+		user := userOf(u)
+		resp.User = &user
+	}
+	token, s, err := h.startSession(ctx, r, n, audit.Login)
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	h.Sessions.SetCookie(w, token, s)
+	httpx.JSON(w, http.StatusOK, resp)
+}
+
+// startSession replaces the request's session, if any, with a new one (a
+// new token at every step), and records ev for full sessions.
+func (h *Handlers) startSession(ctx context.Context, r *http.Request, n session.New, ev string) (string, *session.Session, error) {
+	var token string
+	var s *session.Session
+	err := h.DB.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if old := h.Sessions.Token(r); old != "" {
+			if _, err := tx.NewDelete().Model((*session.Session)(nil)).
+				Where("token_hash = ?", session.HashToken(old)).Exec(ctx); err != nil {
+				return err
+			}
+		}
+		var err error
+		token, s, err = h.Sessions.Create(ctx, tx, n)
+		if err != nil {
+			return err
+		}
+		if n.Level == db.LevelFull && ev != "" {
+			return h.Audit.Record(ctx, tx, n.UserID, ev, origin(r), "")
+		}
+		return nil
+	})
+	return token, s, err
+}
+
+// Verify is POST /api/auth/verify: the second step of a sign-in.
+func (h *Handlers) Verify(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	var req api.CodeRequest
+	if err := httpx.DecodeValid(w, r, &req, false); err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	a, err := h.load(r)
+	if err != nil {
+		if errors.Is(err, session.ErrNoSession) || errors.Is(err, session.ErrExpired) {
+			httpx.Error(w, r, errLoginExpired())
+			return
+		}
+		httpx.Error(w, r, err)
+		return
+	}
+	if a.Session.Level != db.LevelPending {
+		httpx.Error(w, r, errLoginExpired())
+		return
+	}
+	var ok bool
+	switch a.Session.Method {
+	case api.MethodTOTP:
+		ok, err = h.checkTFACode(ctx, r, a.User, req.Code)
+	default:
+		err = errLoginExpired()
+	}
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	if !ok {
+		httpx.Error(w, r, errInvalidCode())
+		return
+	}
+	n := session.New{UserID: a.User.ID, Level: db.LevelFull, IP: httpx.ClientIP(r), UserAgent: r.UserAgent()}
+	if a.User.TFAEnforced {
+		st, err := h.tfaStatus(ctx, h.DB, a.User)
+		if err != nil {
+			httpx.Error(w, r, err)
+			return
+		}
+		if !totpOn(st) {
+			n.Level = db.LevelEnroll
+		}
+	}
+	token, s, err := h.startSession(ctx, r, n, audit.Login)
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	h.Sessions.SetCookie(w, token, s)
+	if n.Level == db.LevelEnroll {
+		httpx.JSON(w, http.StatusOK, api.LoginResponse{Status: api.StatusEnroll})
+		return
+	}
+	user := userOf(a.User)
+	httpx.JSON(w, http.StatusOK, api.LoginResponse{Status: api.StatusOK, User: &user})
+}
+
+// Logout is POST /api/auth/logout: the session is deleted on the server.
+func (h *Handlers) Logout(w http.ResponseWriter, r *http.Request) {
+	var body struct{}
+	if err := httpx.Decode(w, r, &body, true); err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	if token := h.Sessions.Token(r); token != "" {
+		ctx := r.Context()
+		err := h.DB.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+			s := new(session.Session)
+			err := tx.NewDelete().Model(s).Where("token_hash = ?", session.HashToken(token)).
+				Returning("user_id, level").Scan(ctx)
+			if err != nil {
+				if err = db.NotFound(err, "delete session"); errors.Is(err, db.ErrNotFound) {
+					return nil
+				}
+				return err
+			}
+			if s.Level == db.LevelFull {
+				return h.Audit.Record(ctx, tx, s.UserID, audit.Logout, origin(r), "")
+			}
+			return nil
+		})
+		if err != nil {
+			httpx.Error(w, r, err)
+			return
+		}
+	}
+	h.Sessions.ClearCookie(w)
+	httpx.NoContent(w)
+}

@@ -1,0 +1,149 @@
+package console
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"twofold/server/internal/account"
+	"twofold/server/internal/audit"
+	"twofold/server/internal/clock"
+	"twofold/server/internal/db"
+	"twofold/server/internal/httpx"
+	"twofold/server/internal/ratelimit"
+	"twofold/server/internal/session"
+	"twofold/shared/api"
+)
+
+// TFA is what the console needs of the TOTP method (with its backup
+// codes). A nil TFA means TOTP is not available: every account is
+// "not_enabled".
+type TFA interface {
+	// Status returns the account's 2FA state.
+	Status(ctx context.Context, idb bun.IDB, u *db.User) (api.TFA, error)
+	// CheckCode checks a TOTP or backup code of u and consumes it. It
+	// returns false for a wrong, replayed or used code.
+	CheckCode(ctx context.Context, u *db.User, code string, o audit.Origin) (bool, error)
+}
+
+// Handlers serves the console API.
+type Handlers struct {
+	DB       *db.DB
+	Clock    clock.Clock
+	Users    *account.Service
+	Sessions *session.Manager
+	Limiter  *ratelimit.Limiter
+	Audit    *audit.Recorder
+	TFA      TFA
+}
+
+type ctxKey struct{}
+
+// Auth is the session and user of a request.
+type Auth struct {
+	Session *session.Session
+	User    *db.User
+}
+
+// AuthFrom returns the request's session, set by Require.
+func AuthFrom(ctx context.Context) *Auth {
+	a, _ := ctx.Value(ctxKey{}).(*Auth)
+	return a
+}
+
+// Require wraps next so it runs only with a session of one of levels;
+// otherwise 401 unauthorized. An enrolment session reaching anything
+// else gets 403 enrollment_required.
+func (h *Handlers) Require(next http.HandlerFunc, levels ...string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		a, err := h.load(r)
+		if err != nil {
+			if err == session.ErrExpired || err == session.ErrNoSession {
+				h.Sessions.ClearCookie(w)
+				httpx.Error(w, r, httpx.ErrUnauthorized())
+				return
+			}
+			httpx.Error(w, r, err)
+			return
+		}
+		for _, l := range levels {
+			if a.Session.Level == l {
+				next(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, a)))
+				return
+			}
+		}
+		if a.Session.Level == db.LevelEnroll {
+			httpx.Error(w, r, httpx.Fail(http.StatusForbidden, api.CodeEnrollmentRequired,
+				"Set up two-factor authentication first."))
+			return
+		}
+		httpx.Error(w, r, httpx.ErrUnauthorized())
+	}
+}
+
+// Full wraps next for full sessions only.
+func (h *Handlers) Full(next http.HandlerFunc) http.HandlerFunc {
+	return h.Require(next, db.LevelFull)
+}
+
+func (h *Handlers) load(r *http.Request) (*Auth, error) {
+	s, err := h.Sessions.Lookup(r.Context(), h.Sessions.Token(r))
+	if err != nil {
+		return nil, err
+	}
+	u, err := h.Users.ByID(r.Context(), h.DB, s.UserID)
+	if err != nil {
+		if err == db.ErrNotFound {
+			return nil, session.ErrNoSession
+		}
+		return nil, err
+	}
+	return &Auth{Session: s, User: u}, nil
+}
+
+func origin(r *http.Request) audit.Origin {
+	return audit.Origin{IP: httpx.ClientIP(r), UserAgent: r.UserAgent()}
+}
+
+// tfaStatus returns the 2FA state of u.
+func (h *Handlers) tfaStatus(ctx context.Context, idb bun.IDB, u *db.User) (api.TFA, error) {
+	if h.TFA == nil {
+		return api.TFA{State: api.TFANotEnabled, Enforced: u.TFAEnforced}, nil
+	}
+	st, err := h.TFA.Status(ctx, idb, u)
+	if err != nil {
+		return api.TFA{}, err
+	}
+	st.Enforced = u.TFAEnforced
+	return st, nil
+}
+
+func totpOn(st api.TFA) bool { return st.State == api.TFAEnabled || st.State == api.TFAExpired }
+
+// account builds the Account answer.
+func (h *Handlers) account(ctx context.Context, a *Auth) (*api.Account, error) {
+	st, err := h.tfaStatus(ctx, h.DB, a.User)
+	if err != nil {
+		return nil, err
+	}
+	acc := &api.Account{
+		User:              userOf(a.User),
+		Email:             a.User.Email,
+		EmailVerification: a.User.EmailVerification,
+		TFA:               st,
+	}
+	if h.Sessions.Elevated(a.Session) {
+		t := a.Session.ElevatedUntil.UTC()
+		acc.ElevatedUntil = &t
+	}
+	return acc, nil
+}
+
+func userOf(u *db.User) api.User {
+	return api.User{ID: u.ID, Username: u.Username, Email: u.Email, IsAdmin: u.IsAdmin}
+}
+
+// utc returns t in UTC for JSON answers (SQLite reads times back in Local).
+func utc(t time.Time) time.Time { return t.UTC() }

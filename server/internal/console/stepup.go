@@ -1,0 +1,108 @@
+package console
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+
+	"twofold/server/internal/audit"
+	"twofold/server/internal/db"
+	"twofold/server/internal/httpx"
+	"twofold/server/internal/ratelimit"
+	"twofold/shared/api"
+	"twofold/shared/validate"
+)
+
+func errInvalidCode() *api.Error {
+	return httpx.Fail(http.StatusUnauthorized, api.CodeInvalidCode, "The code is wrong, expired or already used.")
+}
+
+func errStepUpRequired(totp bool) *api.Error {
+	msg := "Confirm with your current password to change this."
+	if totp {
+		msg = "Confirm with a 2FA code to change this."
+	}
+	return httpx.Fail(http.StatusForbidden, api.CodeStepUpRequired, msg)
+}
+
+// codeKeys are the second-factor counters of API.md "Limits": per account
+// (10 consecutive failures, then backoff) and per client IP (100 per 10
+// minutes).
+func codeKeys(userID int64, ip string) []ratelimit.Key {
+	return []ratelimit.Key{
+		{Name: "2fa:u:" + itoa(userID), Policy: ratelimit.Backoff},
+		{Name: "2fa:ip:" + ip, Policy: ratelimit.PerIP},
+	}
+}
+
+// checkTFACode checks a TOTP or backup code of u under the second-factor
+// limits; a failure is recorded as an event.
+func (h *Handlers) checkTFACode(ctx context.Context, r *http.Request, u *db.User, code string) (bool, error) {
+	attempt, err := h.Limiter.Begin(ctx, codeKeys(u.ID, httpx.ClientIP(r))...)
+	if err != nil {
+		return false, err
+	}
+	ok := false
+	if h.TFA != nil {
+		ok, err = h.TFA.CheckCode(ctx, u, validate.NormalizeCode(code), origin(r))
+		if err != nil {
+			return false, err
+		}
+	}
+	if !ok {
+		return false, h.Audit.Record(ctx, h.DB, u.ID, audit.CodeFailed, origin(r), "")
+	}
+	return true, attempt.Succeeded(ctx)
+}
+
+// stepUp enforces API.md's step-up rule on a request that changes a
+// setting. creds are the optional credentials of the body; passwordOK
+// says the current password was already checked by the caller (a password
+// change). A credential that is sent is always checked.
+func (h *Handlers) stepUp(ctx context.Context, r *http.Request, a *Auth, creds api.StepUp, passwordOK bool) error {
+	st, err := h.tfaStatus(ctx, h.DB, a.User)
+	if err != nil {
+		return err
+	}
+	totp := totpOn(st)
+	if creds.Password != "" && !passwordOK {
+		ok, err := h.checkPassword(ctx, r, a.User.Username, a.User, creds.Password)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			h.Audit.Record(ctx, h.DB, a.User.ID, audit.StepUpFailed, origin(r), "password")
+			return errInvalidCredentials()
+		}
+		passwordOK = true
+	}
+	if creds.Code != "" {
+		if !totp {
+			return errInvalidCode()
+		}
+		ok, err := h.checkTFACode(ctx, r, a.User, creds.Code)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return errInvalidCode()
+		}
+		return h.elevate(ctx, r, a)
+	}
+	if !totp && passwordOK {
+		return h.elevate(ctx, r, a)
+	}
+	if h.Sessions.Elevated(a.Session) {
+		return nil
+	}
+	return errStepUpRequired(totp)
+}
+
+func (h *Handlers) elevate(ctx context.Context, r *http.Request, a *Auth) error {
+	if err := h.Sessions.Elevate(ctx, h.DB, a.Session); err != nil {
+		return err
+	}
+	return h.Audit.Record(ctx, h.DB, a.User.ID, audit.StepUp, origin(r), "")
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

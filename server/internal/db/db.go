@@ -1,0 +1,147 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+	"github.com/uptrace/bun/dialect/sqlitedialect"
+	"github.com/uptrace/bun/driver/pgdriver"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// Kind names the database engine.
+type Kind string
+
+// Supported engines.
+const (
+	SQLite   Kind = "sqlite"
+	Postgres Kind = "postgres"
+)
+
+// Errors of this package.
+var (
+	// ErrNotFound: no row matched.
+	ErrNotFound = errors.New("not found")
+	// ErrUnavailable: the database could not be reached or failed; the
+	// request gets 503 and nothing was written.
+	ErrUnavailable = errors.New("database unavailable")
+)
+
+// DB is an open database.
+type DB struct {
+	*bun.DB
+	Kind Kind
+}
+
+// Open connects to url ("sqlite:PATH" or "postgres://...") and checks that it
+// answers. It does not migrate.
+func Open(ctx context.Context, rawURL string) (*DB, error) {
+	switch {
+	case strings.HasPrefix(rawURL, "sqlite:"):
+		return openSQLite(ctx, strings.TrimPrefix(rawURL, "sqlite:"))
+	case strings.HasPrefix(rawURL, "postgres://"), strings.HasPrefix(rawURL, "postgresql://"):
+		return openPostgres(ctx, rawURL)
+	}
+	return nil, fmt.Errorf("database URL must start with sqlite: or postgres://")
+}
+
+func openSQLite(ctx context.Context, path string) (*DB, error) {
+	if path != ":memory:" {
+		if dir := filepath.Dir(path); dir != "" {
+			if err := os.MkdirAll(dir, 0o700); err != nil {
+				return nil, fmt.Errorf("create database directory: %w", err)
+			}
+		}
+	}
+	// WAL lets readers run beside the writer; busy_timeout waits for the
+	// writer instead of failing; immediate transactions take the write lock
+	// at BEGIN, so read-then-write transactions never fail half-way with
+	// SQLITE_BUSY (STACK-NOTES.md).
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Set("_txlock", "immediate")
+	dsn := "file:" + path + "?" + q.Encode()
+	sqldb, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	sqldb.SetMaxOpenConns(8)
+	sqldb.SetMaxIdleConns(8)
+	sqldb.SetConnMaxIdleTime(5 * time.Minute)
+	db := &DB{DB: bun.NewDB(sqldb, sqlitedialect.New()), Kind: SQLite}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	return db, nil
+}
+
+func openPostgres(ctx context.Context, dsn string) (*DB, error) {
+	connector := pgdriver.NewConnector(
+		pgdriver.WithDSN(dsn),
+		pgdriver.WithApplicationName("twofold"),
+	)
+	sqldb := sql.OpenDB(connector)
+	sqldb.SetMaxOpenConns(16)
+	sqldb.SetMaxIdleConns(8)
+	sqldb.SetConnMaxIdleTime(5 * time.Minute)
+	db := &DB{DB: bun.NewDB(sqldb, pgdialect.New()), Kind: Postgres}
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := db.PingContext(pctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connect to postgres: %w", err)
+	}
+	return db, nil
+}
+
+// Tx runs fn in a transaction (immediate on SQLite), committing when fn
+// returns nil. Inside fn, use tx only: the pool may have no other
+// connection to give.
+func (db *DB) Tx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
+	return db.RunInTx(ctx, nil, fn)
+}
+
+// IsUniqueViolation reports whether err is a unique-constraint violation.
+func IsUniqueViolation(err error) bool {
+	var pgErr pgdriver.Error
+	if errors.As(err, &pgErr) {
+		return pgErr.Field('C') == "23505"
+	}
+	var sqErr *sqlite.Error
+	if errors.As(err, &sqErr) {
+		return sqErr.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || sqErr.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+	}
+	return false
+}
+
+// NotFound maps sql.ErrNoRows to ErrNotFound and wraps other errors with
+// what was being done.
+func NotFound(err error, format string, args ...any) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	return fmt.Errorf(format+": %w", append(args, err)...)
+}
+
+// ForUpdate adds FOR UPDATE to a select on PostgreSQL. SQLite has no row
+// locks; its immediate transactions already hold the database's write lock.
+func (db *DB) ForUpdate(q *bun.SelectQuery) *bun.SelectQuery {
+	if db.Kind == Postgres {
+		return q.For("UPDATE")
+	}
+	return q
+}

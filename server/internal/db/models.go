@@ -1,0 +1,99 @@
+package db
+
+import (
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// Meta is a key/value setting of the installation, such as the fingerprint
+// of the secret key.
+type Meta struct {
+	bun.BaseModel `bun:"table:meta"`
+
+	Key       string    `bun:"key,pk"`
+	Value     string    `bun:"value,notnull"`
+	UpdatedAt time.Time `bun:"updated_at,notnull"`
+}
+
+// Meta keys.
+const (
+	MetaKeyFingerprint = "secret_key_fingerprint"
+)
+
+// User is an account of the console.
+type User struct {
+	bun.BaseModel `bun:"table:users"`
+
+	ID int64 `bun:"id,pk,autoincrement"`
+	// Username is shown as it was created; UsernameKey is its normalised
+	// form, unique, used for look-ups.
+	Username    string `bun:"username,notnull"`
+	UsernameKey string `bun:"username_key,notnull"`
+	Email       string `bun:"email,notnull"`
+	// EmailKey is the lower-cased email, unique; NULL when there is none.
+	EmailKey          *string   `bun:"email_key"`
+	EmailVerification bool      `bun:"email_verification,notnull"`
+	PasswordHash      string    `bun:"password_hash,notnull"`
+	IsAdmin           bool      `bun:"is_admin,notnull"`
+	TFAEnforced       bool      `bun:"tfa_enforced,notnull"`
+	Language          string    `bun:"language,notnull"`
+	CreatedAt         time.Time `bun:"created_at,notnull"`
+	UpdatedAt         time.Time `bun:"updated_at,notnull"`
+	PasswordChangedAt time.Time `bun:"password_changed_at,notnull"`
+}
+
+// Session levels.
+const (
+	// LevelPending: the password was right, a second factor is awaited.
+	LevelPending = "pending"
+	// LevelEnroll: 2FA is enforced and not set up; only enrolment is open.
+	LevelEnroll = "enroll"
+	// LevelFull: signed in.
+	LevelFull = "full"
+)
+
+// Session is a browser's session. Only the SHA-256 of its token is stored.
+type Session struct {
+	bun.BaseModel `bun:"table:sessions"`
+
+	ID        int64  `bun:"id,pk,autoincrement"`
+	TokenHash []byte `bun:"token_hash,notnull"`
+	UserID    int64  `bun:"user_id,notnull"`
+	Level     string `bun:"level,notnull"`
+	// Method is the awaited second factor of a pending session.
+	Method     string    `bun:"method,notnull"`
+	CreatedAt  time.Time `bun:"created_at,notnull"`
+	LastSeenAt time.Time `bun:"last_seen_at,notnull"`
+	// ExpiresAt is the absolute end of the session.
+	ExpiresAt time.Time `bun:"expires_at,notnull"`
+	// ElevatedUntil: until then, step-up requests need no credential.
+	ElevatedUntil *time.Time `bun:"elevated_until"`
+	IP            string     `bun:"ip,notnull"`
+	UserAgent     string     `bun:"user_agent,notnull"`
+}
+
+// Throttle counts failures for one key (a username and IP, an account, an
+// IP) so that every server instance sees the same limits.
+type Throttle struct {
+	bun.BaseModel `bun:"table:throttles"`
+
+	Key         string     `bun:"key,pk"`
+	Failures    int        `bun:"failures,notnull"`
+	WindowStart time.Time  `bun:"window_start,notnull"`
+	LockedUntil *time.Time `bun:"locked_until"`
+	UpdatedAt   time.Time  `bun:"updated_at,notnull"`
+}
+
+// Event is an entry of a user's security history.
+type Event struct {
+	bun.BaseModel `bun:"table:events"`
+
+	ID        int64     `bun:"id,pk,autoincrement"`
+	UserID    int64     `bun:"user_id,notnull"`
+	Time      time.Time `bun:"time,notnull"`
+	Type      string    `bun:"type,notnull"`
+	IP        string    `bun:"ip,notnull"`
+	UserAgent string    `bun:"user_agent,notnull"`
+	Detail    string    `bun:"detail,notnull"`
+}

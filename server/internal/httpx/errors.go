@@ -1,0 +1,56 @@
+package httpx
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+
+	"twofold/server/internal/ratelimit"
+	"twofold/shared/api"
+)
+
+// Error sends err as the API error body. An *api.Error is sent as it is; a
+// rate limit becomes 429 with Retry-After; anything else means the database
+// (or another dependency) failed: it is logged with its cause and answered
+// 503 unavailable, since every write runs in a transaction that was rolled
+// back.
+func Error(w http.ResponseWriter, r *http.Request, err error) {
+	var ae *api.Error
+	var le *ratelimit.LimitedError
+	switch {
+	case errors.As(err, &ae):
+	case errors.As(err, &le):
+		ae = Fail(http.StatusTooManyRequests, api.CodeRateLimited, "Too many attempts. Try again in "+strconv.Itoa(le.Seconds())+" seconds.")
+		w.Header().Set("Retry-After", strconv.Itoa(le.Seconds()))
+	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
+		// The client went away; nobody reads the answer.
+		ae = Fail(499, api.CodeUnavailable, "Request canceled.")
+	default:
+		LogFrom(r).Error("request failed", "err", err)
+		ae = Fail(http.StatusServiceUnavailable, api.CodeUnavailable, "The service is unavailable. Try again in a moment.")
+	}
+	status := ae.Status
+	if status == 0 {
+		status = http.StatusBadRequest
+	}
+	if ae.Code == api.CodeRateLimited && w.Header().Get("Retry-After") == "" && ae.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(ae.RetryAfter))
+	}
+	if status >= 500 {
+		if le := LogFrom(r); le != nil && ae.Code != api.CodeUnavailable {
+			le.Error("request failed", "err", err)
+		}
+	}
+	setReason(r, ae.Code)
+	JSON(w, status, ae)
+}
+
+// LogFrom returns the request's logger.
+func LogFrom(r *http.Request) *slog.Logger {
+	if info := infoFrom(r.Context()); info != nil && info.log != nil {
+		return info.log
+	}
+	return slog.Default()
+}

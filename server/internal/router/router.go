@@ -1,0 +1,103 @@
+// Package router holds the server's one route table.
+package router
+
+import (
+	"log/slog"
+	"net/http"
+	"sort"
+	"strings"
+
+	"twofold/server/internal/config"
+	"twofold/server/internal/console"
+	"twofold/server/internal/db"
+	"twofold/server/internal/httpx"
+	"twofold/shared/api"
+)
+
+// Deps is what the routes need.
+type Deps struct {
+	Config  config.Config
+	Logger  *slog.Logger
+	DB      *db.DB
+	Console *console.Handlers
+	// UI serves pages and static files; nil serves the API only.
+	UI http.Handler
+}
+
+// New returns the server's handler: middleware around one route table.
+func New(d Deps) (http.Handler, error) {
+	c := d.Console
+	t := newTable()
+
+	t.handle("GET "+api.PathHealth, func(w http.ResponseWriter, r *http.Request) {
+		httpx.JSON(w, http.StatusOK, api.Health{Status: "ok"})
+	})
+	t.handle("GET "+api.PathReady, func(w http.ResponseWriter, r *http.Request) {
+		if err := d.DB.PingContext(r.Context()); err != nil {
+			httpx.Error(w, r, err)
+			return
+		}
+		httpx.JSON(w, http.StatusOK, api.Health{Status: "ok"})
+	})
+
+	t.handle("POST "+api.PathLogin, c.Login)
+	t.handle("POST "+api.PathVerify, c.Verify)
+	t.handle("POST "+api.PathLogout, c.Logout)
+
+	t.handle("GET "+api.PathAccount, c.Full(c.GetAccount))
+	t.handle("PUT "+api.PathAccount, c.Full(c.PutAccount))
+	t.handle("POST "+api.PathPassword, c.Full(c.ChangePassword))
+	t.handle("POST "+api.PathAccountVerify, c.Full(c.VerifyAccount))
+	t.handle("GET "+api.PathEvents, c.Full(c.Events))
+
+	mux := t.mux()
+	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		httpx.Error(w, r, httpx.ErrNotFound())
+	})
+	if d.UI != nil {
+		mux.Handle("/", d.UI)
+	}
+
+	var h http.Handler = mux
+	h, err := httpx.CrossOrigin(d.Config.Origin(), h)
+	if err != nil {
+		return nil, err
+	}
+	h = httpx.Headers{HSTS: d.Config.Secure()}.Wrap(h)
+	h = httpx.Log(d.Logger, httpx.IPResolver{Trusted: d.Config.TrustedProxies}, h)
+	return h, nil
+}
+
+// table collects "METHOD /path" routes so that a known path called with
+// another method gets a JSON 405 with Allow instead of ServeMux's text.
+type table struct {
+	routes  map[string]http.HandlerFunc
+	methods map[string][]string
+}
+
+func newTable() *table {
+	return &table{routes: map[string]http.HandlerFunc{}, methods: map[string][]string{}}
+}
+
+func (t *table) handle(pattern string, h http.HandlerFunc) {
+	method, path, _ := strings.Cut(pattern, " ")
+	t.routes[pattern] = h
+	t.methods[path] = append(t.methods[path], method)
+}
+
+func (t *table) mux() *http.ServeMux {
+	mux := http.NewServeMux()
+	for p, h := range t.routes {
+		mux.HandleFunc(p, h)
+	}
+	for path, methods := range t.methods {
+		sort.Strings(methods)
+		allow := strings.Join(methods, ", ")
+		mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Allow", allow)
+			httpx.Error(w, r, httpx.Fail(http.StatusMethodNotAllowed, api.CodeBadRequest,
+				"Method "+r.Method+" is not allowed here; use "+allow+"."))
+		})
+	}
+	return mux
+}

@@ -1,0 +1,257 @@
+// Package server assembles a Twofold server from its configuration:
+// database, key, services, route table, and runs it with graceful shutdown.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"twofold/server/internal/account"
+	"twofold/server/internal/audit"
+	"twofold/server/internal/clock"
+	"twofold/server/internal/config"
+	"twofold/server/internal/console"
+	"twofold/server/internal/db"
+	"twofold/server/internal/ratelimit"
+	"twofold/server/internal/router"
+	"twofold/server/internal/secrets"
+	"twofold/server/internal/session"
+	"twofold/server/internal/webui"
+)
+
+// Options adjust a server for tests.
+type Options struct {
+	Clock  clock.Clock
+	Logger *slog.Logger
+	// Stderr receives the plain-text exceptions of API.md (first admin's
+	// password, mails without SMTP). Default os.Stderr.
+	Stderr io.Writer
+	// Static holds the UI's files; nil serves the API only.
+	Static fs.FS
+	// HashConcurrency bounds parallel password hashes (0: one per CPU).
+	HashConcurrency int
+}
+
+// Server is an assembled server.
+type Server struct {
+	Config   config.Config
+	DB       *db.DB
+	Key      *secrets.Key
+	Clock    clock.Clock
+	Logger   *slog.Logger
+	Users    *account.Service
+	Sessions *session.Manager
+	Limiter  *ratelimit.Limiter
+	Audit    *audit.Recorder
+	Console  *console.Handlers
+	UI       *webui.UI
+	Handler  http.Handler
+}
+
+// ErrKeyMismatch: the key file is not the key the database was set up with.
+var ErrKeyMismatch = errors.New("secret key does not match the database")
+
+// Open connects to the database, applies migrations, checks the secret key
+// against the database's fingerprint, creates the first admin on an empty
+// database and builds the handler.
+func Open(ctx context.Context, cfg config.Config, opts Options) (*Server, error) {
+	if opts.Clock == nil {
+		opts.Clock = clock.System{}
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Stderr == nil {
+		opts.Stderr = os.Stderr
+	}
+	d, err := db.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{Config: cfg, DB: d, Clock: opts.Clock, Logger: opts.Logger}
+	if err := s.init(ctx, opts); err != nil {
+		d.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Server) init(ctx context.Context, opts Options) error {
+	applied, err := s.DB.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	if len(applied) > 0 {
+		s.Logger.Info("database migrated", "applied", applied)
+	}
+	if s.Key, err = LoadKey(ctx, s.DB, s.Config.SecretKeyFile, s.Clock); err != nil {
+		return err
+	}
+	s.Users = account.NewService(s.DB, s.Clock, account.NewHasher(opts.HashConcurrency))
+	s.Sessions = session.NewManager(s.DB, s.Clock, session.Config{
+		Idle: s.Config.SessionIdle, Max: s.Config.SessionMax, Secure: s.Config.Secure(),
+	})
+	s.Limiter = ratelimit.New(s.DB, s.Clock)
+	s.Audit = audit.New(s.DB, s.Clock)
+	s.Console = &console.Handlers{
+		DB: s.DB, Clock: s.Clock, Users: s.Users, Sessions: s.Sessions,
+		Limiter: s.Limiter, Audit: s.Audit,
+	}
+	if err := s.bootstrapAdmin(ctx, opts.Stderr); err != nil {
+		return err
+	}
+	deps := router.Deps{Config: s.Config, Logger: s.Logger, DB: s.DB, Console: s.Console}
+	if opts.Static != nil {
+		if s.UI, err = webui.New(opts.Static); err != nil {
+			return err
+		}
+		deps.UI = s.UI
+	}
+	s.Handler, err = router.New(deps)
+	return err
+}
+
+// LoadKey reads the secret key file and checks it against the fingerprint
+// recorded in the database, recording it on first use. A missing key file
+// is created only while the database has no fingerprint yet: a new key
+// would make every sealed TOTP secret unreadable.
+func LoadKey(ctx context.Context, d *db.DB, path string, c clock.Clock) (*secrets.Key, error) {
+	var m db.Meta
+	err := d.NewSelect().Model(&m).Where("key = ?", db.MetaKeyFingerprint).Scan(ctx)
+	recorded := ""
+	if err == nil {
+		recorded = m.Value
+	} else if err = db.NotFound(err, "read key fingerprint"); !errors.Is(err, db.ErrNotFound) {
+		return nil, err
+	}
+	var key *secrets.Key
+	if recorded != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("%w: cannot read the secret key file %s (%v); this database was set up with the key of fingerprint %s: restore that file (TWOFOLD_SECRET_KEY_FILE)", ErrKeyMismatch, path, err, recorded)
+		}
+		if key, err = secrets.Parse(b); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		if got := key.Fingerprint(); got != recorded {
+			return nil, fmt.Errorf("%w: the secret key file %s has fingerprint %s but this database was set up with %s; start with the original key file (a different key would make every TOTP secret unreadable), or change keys with `twofold rotate-key`", ErrKeyMismatch, path, got, recorded)
+		}
+		return key, nil
+	}
+	key, _, err = secrets.LoadOrCreate(path)
+	if err != nil {
+		return nil, err
+	}
+	m = db.Meta{Key: db.MetaKeyFingerprint, Value: key.Fingerprint(), UpdatedAt: c.Now()}
+	if _, err := d.NewInsert().Model(&m).On("CONFLICT (key) DO NOTHING").Exec(ctx); err != nil {
+		return nil, fmt.Errorf("record key fingerprint: %w", err)
+	}
+	// Another instance may have recorded a different key at the same time.
+	return LoadKey(ctx, d, path, c)
+}
+
+// bootstrapAdmin creates user admin on an empty database.
+func (s *Server) bootstrapAdmin(ctx context.Context, stderr io.Writer) error {
+	n, err := s.Users.Count(ctx)
+	if err != nil || n > 0 {
+		return err
+	}
+	password := s.Config.AdminPassword
+	generated := password == ""
+	if generated {
+		if s.Config.Production() {
+			return fmt.Errorf("the database has no user: set %s for the first admin, or create one with `twofold user create --username NAME --email EMAIL --admin`", config.EnvAdminPassword)
+		}
+		password = RandomPassword()
+	}
+	_, err = s.Users.Create(ctx, s.DB, account.NewUser{Username: "admin", Password: password, IsAdmin: true})
+	var pe *account.PolicyError
+	switch {
+	case errors.As(err, &pe):
+		return fmt.Errorf("%s is refused (%s): choose a password of 8 to 256 characters that is not common", config.EnvAdminPassword, pe.Rule)
+	case errors.Is(err, account.ErrUsernameTaken):
+		return nil // another instance created it at the same moment
+	case err != nil:
+		return err
+	}
+	s.Logger.Info("first admin created", "username", "admin", "password_source", map[bool]string{true: "generated, printed to standard error", false: config.EnvAdminPassword}[generated])
+	if generated {
+		fmt.Fprintf(stderr, "\n  First admin account created. Sign in at %s\n    username: admin\n    password: %s\n  This password is shown once; change it in Settings.\n\n", s.Config.PublicURL, password)
+	}
+	return nil
+}
+
+// RandomPassword returns a password of about 99 random bits that is easy
+// to read and type: four groups of five characters without look-alikes.
+func RandomPassword() string {
+	const alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
+	b := make([]byte, 0, 23)
+	for i := 0; i < 20; i++ {
+		if i > 0 && i%5 == 0 {
+			b = append(b, '-')
+		}
+		b = append(b, alphabet[randIntn(len(alphabet))])
+	}
+	return string(b)
+}
+
+// Close releases the database.
+func (s *Server) Close() error { return s.DB.Close() }
+
+// Serve answers on ln until ctx is done, then stops taking requests and
+// waits up to 15 s for those under way.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           s.Handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn),
+	}
+	go s.janitor(ctx)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	s.Logger.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+// janitor removes expired sessions and stale counters every 10 minutes.
+func (s *Server) janitor(ctx context.Context) {
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if n, err := s.Sessions.DeleteExpired(ctx); err != nil {
+			s.Logger.Warn("janitor", "err", err)
+		} else if n > 0 {
+			s.Logger.Info("expired sessions removed", "count", n)
+		}
+		if _, err := s.Limiter.Prune(ctx); err != nil {
+			s.Logger.Warn("janitor", "err", err)
+		}
+	}
+}

@@ -1,0 +1,164 @@
+// Package webui serves the WASM console: go-app's handler for pages,
+// manifest and worker, and the embedded static files, with app.wasm sent
+// precompressed.
+package webui
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"twofold/app/console"
+)
+
+// ErrNotBuilt: app.wasm is missing from the static files.
+var ErrNotBuilt = errors.New("web/static/app.wasm is missing: run `make build` first")
+
+// UI serves the console's pages and static files.
+type UI struct {
+	static  fs.FS
+	files   http.Handler
+	app     *app.Handler
+	wasm    map[string][]byte // by content encoding: "br", "gzip", ""
+	etag    string
+	Version string
+}
+
+// New reads the static files and prepares the go-app handler. The version
+// is a hash of app.wasm, so clients update exactly when the binary changes.
+func New(static fs.FS) (*UI, error) {
+	raw, err := fs.ReadFile(static, "app.wasm")
+	if err != nil {
+		return nil, ErrNotBuilt
+	}
+	u := &UI{static: static, files: http.FileServerFS(static), wasm: map[string][]byte{"": raw}}
+	for enc, name := range map[string]string{"br": "app.wasm.br", "gzip": "app.wasm.gz"} {
+		if b, err := fs.ReadFile(static, name); err == nil {
+			u.wasm[enc] = b
+		}
+	}
+	sum := sha256.Sum256(raw)
+	u.Version = hex.EncodeToString(sum[:10])
+	u.etag = `"` + u.Version + `"`
+
+	console.Register()
+	u.app = &app.Handler{
+		Name:            "Twofold",
+		ShortName:       "Twofold",
+		Title:           "Twofold",
+		Description:     "Protect your account with two-factor authentication.",
+		Lang:            "en",
+		BackgroundColor: "#f6f7fb",
+		ThemeColor:      "#1e3a8a",
+		LoadingLabel:    "Loading Twofold… {progress}%",
+		Icon: app.Icon{
+			Default:  "/web/icon-192.png",
+			Large:    "/web/icon-512.png",
+			Maskable: "/web/icon-maskable-512.png",
+			SVG:      "/web/icon.svg",
+		},
+		Styles:            []string{"/web/app.css"},
+		Resources:         resolver{},
+		Version:           u.Version,
+		WasmContentLength: strconv.Itoa(len(raw)),
+	}
+	return u, nil
+}
+
+// resolver leaves /web/ paths as they are. It is not an http.Handler, so
+// go-app does not serve /web/ from the working directory: UI does, from the
+// embedded files.
+type resolver struct{}
+
+func (resolver) Resolve(location string) string {
+	if location == "" {
+		return "/"
+	}
+	return location
+}
+
+// ServeHTTP serves /web/app.wasm, other /web/ files, and pages.
+func (u *UI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch {
+	case r.URL.Path == "/web/app.wasm":
+		u.serveWasm(w, r)
+	case strings.HasPrefix(r.URL.Path, "/web/"):
+		w.Header().Set("Cache-Control", "no-cache")
+		http.StripPrefix("/web", u.files).ServeHTTP(w, r)
+	default:
+		u.app.ServeHTTP(w, r)
+	}
+}
+
+// serveWasm sends app.wasm in the best encoding the client accepts, with an
+// explicit Content-Length (http.ServeContent would drop it with an encoding
+// and apply ranges to compressed bytes).
+func (u *UI) serveWasm(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	enc := pickEncoding(r.Header.Get("Accept-Encoding"), u.wasm)
+	body := u.wasm[enc]
+	h := w.Header()
+	h.Set("Content-Type", "application/wasm")
+	h.Set("Vary", "Accept-Encoding")
+	h.Set("Cache-Control", "no-cache")
+	etag := u.etag
+	if enc != "" {
+		etag = `"` + u.Version + "-" + enc + `"`
+		h.Set("Content-Encoding", enc)
+	}
+	h.Set("ETag", etag)
+	if inm := r.Header.Get("If-None-Match"); inm != "" && strings.Contains(inm, etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(http.StatusOK)
+	if r.Method == http.MethodGet {
+		w.Write(body)
+	}
+}
+
+// pickEncoding chooses br, then gzip, then identity among what the client
+// accepts (q=0 refuses) and what was built.
+func pickEncoding(accept string, have map[string][]byte) string {
+	ok := map[string]bool{}
+	for _, part := range strings.Split(accept, ",") {
+		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		name = strings.ToLower(strings.TrimSpace(name))
+		q := 1.0
+		if p := strings.TrimSpace(params); strings.HasPrefix(p, "q=") {
+			if f, err := strconv.ParseFloat(p[2:], 64); err == nil {
+				q = f
+			}
+		}
+		ok[name] = q > 0
+	}
+	for _, enc := range []string{"br", "gzip"} {
+		if _, built := have[enc]; built && ok[enc] {
+			return enc
+		}
+	}
+	return ""
+}
+
+// String describes the build.
+func (u *UI) String() string {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "version %s, app.wasm %d bytes", u.Version, len(u.wasm[""]))
+	if br, ok := u.wasm["br"]; ok {
+		fmt.Fprintf(&b, " (brotli %d)", len(br))
+	}
+	return b.String()
+}

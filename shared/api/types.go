@@ -1,0 +1,131 @@
+package api
+
+import "time"
+
+// Login statuses.
+const (
+	StatusOK     = "ok"
+	StatusVerify = "verify"
+	StatusEnroll = "enroll"
+)
+
+// Second-factor methods named in a verify answer.
+const (
+	MethodTOTP  = "totp"
+	MethodEmail = "email"
+)
+
+// TFA states of Account.TFA.State.
+const (
+	TFANotEnabled = "not_enabled"
+	TFAEnabled    = "enabled"
+	TFAExpired    = "expired"
+)
+
+// Health is the body of GET /api/health and GET /api/ready.
+type Health struct {
+	Status string `json:"status"`
+}
+
+// LoginRequest is the body of POST /api/auth/login.
+type LoginRequest struct {
+	Username string `json:"username" validate:"required,max=64"`
+	Password string `json:"password" validate:"required,max=1024"`
+}
+
+// LoginResponse is the 200 answer of POST /api/auth/login and /api/auth/verify.
+type LoginResponse struct {
+	Status    string `json:"status"`
+	Method    string `json:"method,omitempty"`
+	EmailHint string `json:"email_hint,omitempty"`
+	User      *User  `json:"user,omitempty"`
+}
+
+// CodeRequest is the body of POST /api/auth/verify and /api/account/tfa/enable.
+type CodeRequest struct {
+	Code string `json:"code" validate:"required,max=64"`
+}
+
+// User is a user as the console shows it.
+type User struct {
+	ID       int64  `json:"id"`
+	Username string `json:"username"`
+	Email    string `json:"email"`
+	IsAdmin  bool   `json:"is_admin"`
+}
+
+// TFA is the two-factor part of Account.
+type TFA struct {
+	State                string     `json:"state"`
+	EnabledAt            *time.Time `json:"enabled_at"`
+	ExpiresAt            *time.Time `json:"expires_at"`
+	BackupCodesRemaining int        `json:"backup_codes_remaining"`
+	Enforced             bool       `json:"enforced"`
+}
+
+// Account is the body of GET /api/account.
+type Account struct {
+	User              User       `json:"user"`
+	Email             string     `json:"email"`
+	EmailVerification bool       `json:"email_verification"`
+	TFA               TFA        `json:"tfa"`
+	ElevatedUntil     *time.Time `json:"elevated_until"`
+}
+
+// StepUp holds the optional credentials every step-up request accepts: a
+// TOTP or backup code while TOTP is on, the current password while it is off.
+type StepUp struct {
+	Code     string `json:"code,omitempty" validate:"omitempty,max=64"`
+	Password string `json:"password,omitempty" validate:"omitempty,max=1024"`
+}
+
+// AccountUpdate is the body of PUT /api/account. Both settings are required:
+// they are replaced together.
+type AccountUpdate struct {
+	Email             *string `json:"email" validate:"required,omitzero,email,max=254"`
+	EmailVerification *bool   `json:"email_verification" validate:"required"`
+	StepUp
+}
+
+// PasswordChange is the body of POST /api/account/password.
+type PasswordChange struct {
+	CurrentPassword string `json:"current_password" validate:"required,max=1024"`
+	NewPassword     string `json:"new_password" validate:"required,min=8,max=256"`
+	StepUp
+}
+
+// Elevation is the answer of POST /api/account/verify.
+type Elevation struct {
+	ElevatedUntil time.Time `json:"elevated_until"`
+}
+
+// TOTPSetup is the answer of POST /api/account/tfa/setup.
+type TOTPSetup struct {
+	Secret     string `json:"secret"`
+	OTPAuthURL string `json:"otpauth_url"`
+	QRPNG      string `json:"qr_png"`
+}
+
+// TOTPEnabled is the answer of POST /api/account/tfa/enable.
+type TOTPEnabled struct {
+	BackupCodes []string `json:"backup_codes"`
+	Account     Account  `json:"account"`
+}
+
+// BackupCodes is the answer of POST /api/account/tfa/backup-codes.
+type BackupCodes struct {
+	BackupCodes []string `json:"backup_codes"`
+}
+
+// Event is one entry of GET /api/account/events.
+type Event struct {
+	Time      time.Time `json:"time"`
+	Type      string    `json:"type"`
+	IP        string    `json:"ip"`
+	UserAgent string    `json:"user_agent"`
+}
+
+// Events is the answer of GET /api/account/events.
+type Events struct {
+	Events []Event `json:"events"`
+}
