@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/migrate"
@@ -146,6 +147,18 @@ func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 		return nil, fmt.Errorf("migrate: init: %w", err)
 	}
 	group, err := m.Migrate(ctx)
+	// SQLite has no advisory lock: when two processes (the server and a
+	// command) migrate one file at once, the loser's transaction fails and
+	// rolls back; once the winner has recorded its work there is nothing
+	// left to do.
+	for try := 1; err != nil && db.Kind == SQLite && try <= 5; try++ {
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(time.Duration(try*100) * time.Millisecond):
+		}
+		group, err = m.Migrate(ctx)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("migrate: %w", err)
 	}

@@ -13,11 +13,14 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"twofold/app/console"
 )
+
+var registerOnce sync.Once
 
 // ErrNotBuilt: app.wasm is missing from the static files.
 var ErrNotBuilt = errors.New("web/static/app.wasm is missing: run `make build` first")
@@ -49,7 +52,7 @@ func New(static fs.FS) (*UI, error) {
 	u.Version = hex.EncodeToString(sum[:10])
 	u.etag = `"` + u.Version + `"`
 
-	console.Register()
+	registerOnce.Do(console.Register)
 	u.app = &app.Handler{
 		Name:            "Twofold",
 		ShortName:       "Twofold",

@@ -1,0 +1,54 @@
+# Twofold: `make run` builds everything and serves http://127.0.0.1:8080 on
+# SQLite; `make test` runs every test (unit, PostgreSQL, headless Chromium).
+
+SHELL := /bin/bash
+GO    ?= go
+BIN   := bin/twofold
+WASM  := web/static/app.wasm
+export CGO_ENABLED := 0
+
+APP_SRC    := $(shell find app shared -name '*.go' 2>/dev/null) go.mod go.sum
+SERVER_SRC := $(shell find server shared app web -name '*.go' 2>/dev/null) $(wildcard web/static/*.css web/static/*.png web/static/*.svg) go.mod go.sum
+
+.PHONY: all build run test lint bench clean tools-build tools-test
+
+all: build
+
+## build: the WASM console (with .br and .gz copies) and the server binary in bin/
+build: $(BIN)
+
+tools-build:
+	@.ci/ensure-tools build
+
+$(WASM): $(APP_SRC) | tools-build
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags="-s -w" -o $(WASM) ./app
+	brotli -q 11 -f -k $(WASM)
+	gzip -9 -k -f $(WASM)
+	@printf 'app.wasm: %s bytes raw, %s bytes brotli, %s bytes gzip\n' \
+		$$(stat -c %s $(WASM)) $$(stat -c %s $(WASM).br) $$(stat -c %s $(WASM).gz)
+
+$(BIN): $(WASM) $(SERVER_SRC)
+	$(GO) build -trimpath -o $(BIN) ./server
+
+## run: build, then serve with the defaults (SQLite in ./data)
+run: build
+	./$(BIN) serve
+
+## test: every test; installs Chromium and starts PostgreSQL when needed
+test: build
+	@.ci/ensure-tools test
+	TWOFOLD_E2E=1 TWOFOLD_REQUIRE_POSTGRES=1 TWOFOLD_REQUIRE_BUILD=1 \
+		$(GO) test -count=1 -timeout 15m ./...
+
+## lint: formatting and vet for the server and the WASM targets
+lint:
+	@out=$$(gofmt -l app server shared web); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	GOOS=js GOARCH=wasm $(GO) vet ./app/... ./shared/...
+
+## bench: benchmarks (never part of timed tests)
+bench: build
+	TWOFOLD_REQUIRE_POSTGRES=0 $(GO) test -run '^$$' -bench . -benchmem ./...
+
+clean:
+	rm -rf bin test-artifacts $(WASM) $(WASM).br $(WASM).gz

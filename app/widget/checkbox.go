@@ -1,0 +1,55 @@
+package widget
+
+import "github.com/maxence-charriere/go-app/v10/pkg/app"
+
+// Checkbox is a checkbox with its label on the right, an optional hint and
+// its error (<ID>-error).
+type Checkbox struct {
+	ID       string
+	Label    string
+	Checked  bool
+	Disabled bool
+	Hint     string
+	Error    string
+	// OnChange receives every change; read the state with CheckedValue.
+	OnChange app.EventHandler
+}
+
+// UI renders the checkbox.
+func (c Checkbox) UI() app.UI {
+	in := app.Input().
+		ID(c.ID).
+		Name(c.ID).
+		Type("checkbox").
+		Class("checkbox").
+		Aria("invalid", c.Error != "").
+		Attr("aria-describedby", describedBy(c.ID, c.Hint != "", c.Error != ""))
+	if c.Checked {
+		in = in.Checked(true)
+	}
+	if c.Disabled {
+		in = in.Disabled(true)
+	}
+	if c.OnChange != nil {
+		in = in.OnChange(c.OnChange)
+	}
+	cls := "check"
+	if c.Disabled {
+		cls += " check-disabled"
+	}
+	return app.Div().Class("field").Body(
+		app.Div().Class(cls).Body(
+			in,
+			app.Label().For(c.ID).Text(c.Label),
+		),
+		app.If(c.Hint != "", func() app.UI {
+			return app.P().ID(HintID(c.ID)).Class("hint hint-check").Text(c.Hint)
+		}),
+		fieldError(c.ID, c.Error),
+	)
+}
+
+// CheckedValue returns the state of the checkbox that fired the event.
+func CheckedValue(ctx app.Context) bool {
+	return ctx.JSSrc().Get("checked").Bool()
+}

@@ -1,0 +1,97 @@
+package widget
+
+import (
+	"strings"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+)
+
+// Field is a labelled text input with an optional hint and its error.
+// The error element has the id <ID>-error; while there is an error the
+// input is aria-invalid and described by it.
+type Field struct {
+	ID    string
+	Label string
+	// Type is the input type: "text" (default), "email", "password"...
+	Type         string
+	Value        string
+	Autocomplete string
+	Placeholder  string
+	Hint         string
+	Error        string
+	Required     bool
+	Disabled     bool
+	// OnInput receives every change; read the value with InputValue.
+	OnInput app.EventHandler
+}
+
+// ErrorID is the id of a field's error element.
+func ErrorID(inputID string) string { return inputID + "-error" }
+
+// HintID is the id of a field's hint element.
+func HintID(inputID string) string { return inputID + "-hint" }
+
+// UI renders the field.
+func (f Field) UI() app.UI {
+	typ := f.Type
+	if typ == "" {
+		typ = "text"
+	}
+	in := app.Input().
+		ID(f.ID).
+		Name(f.ID).
+		Type(typ).
+		Class("input").
+		Value(f.Value).
+		Attr("autocomplete", f.Autocomplete).
+		Placeholder(f.Placeholder).
+		Aria("invalid", f.Error != "").
+		Attr("aria-describedby", describedBy(f.ID, f.Hint != "", f.Error != ""))
+	// Boolean attributes only when true: the server's pre-rendering writes
+	// required="false", which HTML reads as required.
+	if f.Required {
+		in = in.Required(true)
+	}
+	if f.Disabled {
+		in = in.Disabled(true)
+	}
+	if f.OnInput != nil {
+		in = in.OnInput(f.OnInput)
+	}
+	return app.Div().Class("field").Body(
+		app.Label().For(f.ID).Class("label").Text(f.Label),
+		in,
+		app.If(f.Hint != "", func() app.UI {
+			return app.P().ID(HintID(f.ID)).Class("hint").Text(f.Hint)
+		}),
+		fieldError(f.ID, f.Error),
+	)
+}
+
+// fieldError is the error element of a field. It is always present, empty
+// when there is no error, so that a live region exists before its text
+// changes and screen readers announce the message.
+func fieldError(inputID, msg string) app.UI {
+	return app.P().
+		ID(ErrorID(inputID)).
+		Class("field-error").
+		Role("alert").
+		Aria("live", "assertive").
+		Text(msg)
+}
+
+func describedBy(id string, hint, err bool) string {
+	var ids []string
+	if hint {
+		ids = append(ids, HintID(id))
+	}
+	if err {
+		ids = append(ids, ErrorID(id))
+	}
+	return strings.Join(ids, " ")
+}
+
+// InputValue returns the value of the input that fired the event.
+func InputValue(ctx app.Context) string {
+	return ctx.JSSrc().Get("value").String()
+}
