@@ -41,8 +41,11 @@ Commands:
   migrate                       apply database migrations and exit
   user create --username U [--email E] [--admin]
                                 create a user; the password is read from standard input
+  user reset-2fa U              remove U's TOTP secret, backup codes and 2FA failure
+                                counters, and end U's sessions (email verification stays)
   user reset-email-verification U
                                 turn off email login verification for U
+  rotate-key                    re-encrypt every TOTP secret with a new key file
 Configuration comes from the environment (TWOFOLD_*); see README.md.
 `
 
@@ -61,6 +64,12 @@ func Run(ctx context.Context, env Env) int {
 		err = migrate(ctx, env)
 	case "user":
 		err = user(ctx, env, args)
+	case "rotate-key":
+		if len(args) > 0 {
+			err = fmt.Errorf("rotate-key takes no arguments")
+			break
+		}
+		err = rotateKey(ctx, env)
 	case "help", "-h", "--help":
 		fmt.Fprint(env.Stdout, usage)
 		return 0
@@ -153,13 +162,15 @@ func openUsers(ctx context.Context, env Env) (*db.DB, *account.Service, error) {
 
 func user(ctx context.Context, env Env, args []string) error {
 	if len(args) == 0 {
-		return fmt.Errorf("user: which command? create, reset-email-verification\n\n%s", usage)
+		return fmt.Errorf("user: which command? create, reset-2fa, reset-email-verification\n\n%s", usage)
 	}
 	switch args[0] {
 	case "create":
 		return userCreate(ctx, env, args[1:])
 	case "reset-email-verification":
 		return userResetEmailVerification(ctx, env, args[1:])
+	case "reset-2fa":
+		return userReset2FA(ctx, env, args[1:])
 	}
 	return fmt.Errorf("user: unknown command %q\n\n%s", args[0], usage)
 }

@@ -12,21 +12,12 @@ import (
 	"twofold/server/internal/clock"
 	"twofold/server/internal/db"
 	"twofold/server/internal/httpx"
+	"twofold/server/internal/mfa/backupcode"
+	"twofold/server/internal/mfa/totp"
 	"twofold/server/internal/ratelimit"
 	"twofold/server/internal/session"
 	"twofold/shared/api"
 )
-
-// TFA is what the console needs of the TOTP method (with its backup
-// codes). A nil TFA means TOTP is not available: every account is
-// "not_enabled".
-type TFA interface {
-	// Status returns the account's 2FA state.
-	Status(ctx context.Context, idb bun.IDB, u *db.User) (api.TFA, error)
-	// CheckCode checks a TOTP or backup code of u and consumes it. It
-	// returns false for a wrong, replayed or used code.
-	CheckCode(ctx context.Context, u *db.User, code string, o audit.Origin) (bool, error)
-}
 
 // Handlers serves the console API.
 type Handlers struct {
@@ -36,7 +27,8 @@ type Handlers struct {
 	Sessions *session.Manager
 	Limiter  *ratelimit.Limiter
 	Audit    *audit.Recorder
-	TFA      TFA
+	TOTP     *totp.Service
+	Backup   *backupcode.Service
 }
 
 type ctxKey struct{}
@@ -109,15 +101,20 @@ func origin(r *http.Request) audit.Origin {
 
 // tfaStatus returns the 2FA state of u.
 func (h *Handlers) tfaStatus(ctx context.Context, idb bun.IDB, u *db.User) (api.TFA, error) {
-	if h.TFA == nil {
-		return api.TFA{State: api.TFANotEnabled, Enforced: u.TFAEnforced}, nil
+	out := api.TFA{State: api.TFANotEnabled, Enforced: u.TFAEnforced}
+	st, err := h.TOTP.Status(ctx, idb, u.ID)
+	if err != nil || !st.Enabled {
+		return out, err
 	}
-	st, err := h.TFA.Status(ctx, idb, u)
-	if err != nil {
-		return api.TFA{}, err
+	out.State = api.TFAEnabled
+	if st.Expired {
+		out.State = api.TFAExpired
 	}
-	st.Enforced = u.TFAEnforced
-	return st, nil
+	out.EnabledAt, out.ExpiresAt = &st.EnabledAt, &st.ExpiresAt
+	if out.BackupCodesRemaining, err = h.Backup.Remaining(ctx, idb, u.ID); err != nil {
+		return out, err
+	}
+	return out, nil
 }
 
 func totpOn(st api.TFA) bool { return st.State == api.TFAEnabled || st.State == api.TFAExpired }

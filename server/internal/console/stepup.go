@@ -8,6 +8,7 @@ import (
 	"twofold/server/internal/audit"
 	"twofold/server/internal/db"
 	"twofold/server/internal/httpx"
+	"twofold/server/internal/mfa/totp"
 	"twofold/server/internal/ratelimit"
 	"twofold/shared/api"
 	"twofold/shared/validate"
@@ -36,21 +37,34 @@ func codeKeys(userID int64, ip string) []ratelimit.Key {
 }
 
 // checkTFACode checks a TOTP or backup code of u under the second-factor
-// limits; a failure is recorded as an event.
+// limits and consumes it. A failure is recorded as an event; so is the use
+// of a backup code, with the number left.
 func (h *Handlers) checkTFACode(ctx context.Context, r *http.Request, u *db.User, code string) (bool, error) {
 	attempt, err := h.Limiter.Begin(ctx, codeKeys(u.ID, httpx.ClientIP(r))...)
 	if err != nil {
 		return false, err
 	}
-	ok := false
-	if h.TFA != nil {
-		ok, err = h.TFA.CheckCode(ctx, u, validate.NormalizeCode(code), origin(r))
-		if err != nil {
-			return false, err
-		}
+	ok, backup := false, false
+	if c := validate.NormalizeCode(code); validate.IsDigits(c, totp.Digits) {
+		ok, err = h.TOTP.Check(ctx, u.ID, c)
+	} else {
+		backup = true
+		ok, err = h.Backup.Use(ctx, u.ID, code)
+	}
+	if err != nil {
+		return false, err
 	}
 	if !ok {
 		return false, h.Audit.Record(ctx, h.DB, u.ID, audit.CodeFailed, origin(r), "")
+	}
+	if backup {
+		left, err := h.Backup.Remaining(ctx, h.DB, u.ID)
+		if err != nil {
+			return false, err
+		}
+		if err := h.Audit.Record(ctx, h.DB, u.ID, audit.BackupCodeUsed, origin(r), strconv.Itoa(left)+" left"); err != nil {
+			return false, err
+		}
 	}
 	return true, attempt.Succeeded(ctx)
 }

@@ -80,6 +80,30 @@ var migrations = []migration{
 			`CREATE INDEX events_user_id ON events (user_id, id)`,
 		},
 	},
+	{
+		name:    "0002",
+		comment: "totp",
+		up: []string{
+			`CREATE TABLE totp_secrets (
+				user_id BIGINT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+				secret {{bytes}},
+				enabled_at {{time}},
+				last_step BIGINT,
+				pending_secret {{bytes}},
+				pending_created_at {{time}},
+				updated_at {{time}} NOT NULL
+			)`,
+			`CREATE TABLE backup_codes (
+				id {{id}},
+				user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+				salt {{bytes}} NOT NULL,
+				mac {{bytes}} NOT NULL,
+				created_at {{time}} NOT NULL,
+				used_at {{time}}
+			)`,
+			`CREATE INDEX backup_codes_user_id ON backup_codes (user_id)`,
+		},
+	},
 }
 
 func (db *DB) render(stmt string) string {

@@ -19,6 +19,9 @@ type Meta struct {
 // Meta keys.
 const (
 	MetaKeyFingerprint = "secret_key_fingerprint"
+	// MetaKeyCodeKey holds the code HMAC key sealed with the server key
+	// (base64).
+	MetaKeyCodeKey = "code_hmac_key"
 )
 
 // User is an account of the console.
@@ -96,4 +99,35 @@ type Event struct {
 	IP        string    `bun:"ip,notnull"`
 	UserAgent string    `bun:"user_agent,notnull"`
 	Detail    string    `bun:"detail,notnull"`
+}
+
+// TOTPSecret is a user's TOTP secret, sealed with the server key, and its
+// replay record. A pending secret waits for its first code.
+type TOTPSecret struct {
+	bun.BaseModel `bun:"table:totp_secrets"`
+
+	UserID int64 `bun:"user_id,pk"`
+	// Secret is the confirmed secret, sealed; nil when TOTP is off.
+	Secret []byte `bun:"secret"`
+	// EnabledAt is when Secret was confirmed: expiry counts from it, and it
+	// identifies the secret a code was checked against.
+	EnabledAt *time.Time `bun:"enabled_at"`
+	// LastStep is the last accepted time step of Secret: a code of that
+	// step or an older one is refused.
+	LastStep         *int64     `bun:"last_step"`
+	PendingSecret    []byte     `bun:"pending_secret"`
+	PendingCreatedAt *time.Time `bun:"pending_created_at"`
+	UpdatedAt        time.Time  `bun:"updated_at,notnull"`
+}
+
+// BackupCode is one single-use backup code, stored only as a keyed MAC.
+type BackupCode struct {
+	bun.BaseModel `bun:"table:backup_codes"`
+
+	ID        int64      `bun:"id,pk,autoincrement"`
+	UserID    int64      `bun:"user_id,notnull"`
+	Salt      []byte     `bun:"salt,notnull"`
+	MAC       []byte     `bun:"mac,notnull"`
+	CreatedAt time.Time  `bun:"created_at,notnull"`
+	UsedAt    *time.Time `bun:"used_at"`
 }

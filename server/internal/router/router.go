@@ -44,11 +44,16 @@ func New(d Deps) (http.Handler, error) {
 	t.handle("POST "+api.PathVerify, c.Verify)
 	t.handle("POST "+api.PathLogout, c.Logout)
 
-	t.handle("GET "+api.PathAccount, c.Full(c.GetAccount))
+	t.handle("GET "+api.PathAccount, c.Require(c.GetAccount, db.LevelFull, db.LevelEnroll))
 	t.handle("PUT "+api.PathAccount, c.Full(c.PutAccount))
 	t.handle("POST "+api.PathPassword, c.Full(c.ChangePassword))
 	t.handle("POST "+api.PathAccountVerify, c.Full(c.VerifyAccount))
 	t.handle("GET "+api.PathEvents, c.Full(c.Events))
+
+	t.handle("POST "+api.PathTOTPSetup, c.Require(c.TOTPSetup, db.LevelFull, db.LevelEnroll))
+	t.handle("POST "+api.PathTOTPEnable, c.Require(c.TOTPEnable, db.LevelFull, db.LevelEnroll))
+	t.handle("POST "+api.PathTOTPDisable, c.Full(c.TOTPDisable))
+	t.handle("POST "+api.PathBackupCodes, c.Full(c.BackupCodes))
 
 	mux := t.mux()
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {

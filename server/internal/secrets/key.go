@@ -33,7 +33,6 @@ var (
 type Key struct {
 	raw  [KeySize]byte
 	aead cipher.AEAD
-	mac  [KeySize]byte
 }
 
 // NewKey builds a Key from 32 raw bytes.
@@ -43,16 +42,12 @@ func NewKey(raw []byte) (*Key, error) {
 	}
 	k := &Key{}
 	copy(k.raw[:], raw)
-	// Separate keys for separate uses, derived with HKDF (RFC 5869).
+	// The sealing key is derived with HKDF (RFC 5869), so the raw key
+	// serves nothing else directly.
 	encKey, err := hkdf.Key(sha256.New, k.raw[:], nil, "twofold v1 seal", KeySize)
 	if err != nil {
 		return nil, fmt.Errorf("derive sealing key: %w", err)
 	}
-	macKey, err := hkdf.Key(sha256.New, k.raw[:], nil, "twofold v1 code hmac", KeySize)
-	if err != nil {
-		return nil, fmt.Errorf("derive hmac key: %w", err)
-	}
-	copy(k.mac[:], macKey)
 	block, err := aes.NewCipher(encKey)
 	if err != nil {
 		return nil, fmt.Errorf("aes: %w", err)
@@ -175,17 +170,4 @@ func (k *Key) Open(sealed []byte, loc Location) ([]byte, error) {
 		return nil, ErrOpen
 	}
 	return out, nil
-}
-
-// MAC returns HMAC-SHA256 of msg under the key's code-HMAC subkey, with a
-// per-value salt and a purpose label so that MACs of one kind of code can
-// never stand for another.
-func (k *Key) MAC(purpose string, salt, msg []byte) []byte {
-	m := hmac.New(sha256.New, k.mac[:])
-	m.Write([]byte(purpose))
-	m.Write([]byte{0})
-	m.Write(salt)
-	m.Write([]byte{0})
-	m.Write(msg)
-	return m.Sum(nil)
 }

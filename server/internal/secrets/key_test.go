@@ -76,12 +76,29 @@ func TestSealBindsLocation(t *testing.T) {
 	}
 }
 
-func TestMACSeparatesPurposesAndSalts(t *testing.T) {
+func TestCodeKeySealedAndMACSeparated(t *testing.T) {
 	k, _ := GenerateKey()
-	base := k.MAC("backup", []byte("salt"), []byte("code"))
-	if bytes.Equal(base, k.MAC("email", []byte("salt"), []byte("code"))) ||
-		bytes.Equal(base, k.MAC("backup", []byte("salt2"), []byte("code"))) ||
-		!bytes.Equal(base, k.MAC("backup", []byte("salt"), []byte("code"))) {
+	c, err := NewCodeKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealed, err := k.SealCodeKey(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c2, err := k.OpenCodeKey(sealed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := c.MAC("backup", []byte("salt"), []byte("code"))
+	if !Equal(base, c2.MAC("backup", []byte("salt"), []byte("code"))) {
+		t.Fatal("reopened code key gives another MAC")
+	}
+	if Equal(base, c.MAC("email", []byte("salt"), []byte("code"))) || Equal(base, c.MAC("backup", []byte("salt2"), []byte("code"))) {
 		t.Fatal("MAC does not separate purpose and salt")
+	}
+	other, _ := GenerateKey()
+	if _, err := other.OpenCodeKey(sealed); !errors.Is(err, ErrOpen) {
+		t.Fatalf("opened with another key: %v", err)
 	}
 }

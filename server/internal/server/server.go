@@ -4,6 +4,7 @@ package server
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -20,6 +21,8 @@ import (
 	"twofold/server/internal/config"
 	"twofold/server/internal/console"
 	"twofold/server/internal/db"
+	"twofold/server/internal/mfa/backupcode"
+	"twofold/server/internal/mfa/totp"
 	"twofold/server/internal/ratelimit"
 	"twofold/server/internal/router"
 	"twofold/server/internal/secrets"
@@ -45,12 +48,15 @@ type Server struct {
 	Config   config.Config
 	DB       *db.DB
 	Key      *secrets.Key
+	CodeKey  *secrets.CodeKey
 	Clock    clock.Clock
 	Logger   *slog.Logger
 	Users    *account.Service
 	Sessions *session.Manager
 	Limiter  *ratelimit.Limiter
 	Audit    *audit.Recorder
+	TOTP     *totp.Service
+	Backup   *backupcode.Service
 	Console  *console.Handlers
 	UI       *webui.UI
 	Handler  http.Handler
@@ -95,15 +101,20 @@ func (s *Server) init(ctx context.Context, opts Options) error {
 	if s.Key, err = LoadKey(ctx, s.DB, s.Config.SecretKeyFile, s.Clock); err != nil {
 		return err
 	}
+	if s.CodeKey, err = LoadCodeKey(ctx, s.DB, s.Key, s.Clock); err != nil {
+		return err
+	}
 	s.Users = account.NewService(s.DB, s.Clock, account.NewHasher(opts.HashConcurrency))
 	s.Sessions = session.NewManager(s.DB, s.Clock, session.Config{
 		Idle: s.Config.SessionIdle, Max: s.Config.SessionMax, Secure: s.Config.Secure(),
 	})
 	s.Limiter = ratelimit.New(s.DB, s.Clock)
 	s.Audit = audit.New(s.DB, s.Clock)
+	s.TOTP = totp.New(s.DB, s.Key, s.Clock, s.Config.Issuer, s.Config.TFAExpiry)
+	s.Backup = backupcode.New(s.DB, s.CodeKey, s.Clock)
 	s.Console = &console.Handlers{
 		DB: s.DB, Clock: s.Clock, Users: s.Users, Sessions: s.Sessions,
-		Limiter: s.Limiter, Audit: s.Audit,
+		Limiter: s.Limiter, Audit: s.Audit, TOTP: s.TOTP, Backup: s.Backup,
 	}
 	if err := s.bootstrapAdmin(ctx, opts.Stderr); err != nil {
 		return err
@@ -156,6 +167,41 @@ func LoadKey(ctx context.Context, d *db.DB, path string, c clock.Clock) (*secret
 	}
 	// Another instance may have recorded a different key at the same time.
 	return LoadKey(ctx, d, path, c)
+}
+
+// LoadCodeKey opens the code HMAC key stored in the database, creating it
+// on first use.
+func LoadCodeKey(ctx context.Context, d *db.DB, key *secrets.Key, c clock.Clock) (*secrets.CodeKey, error) {
+	var m db.Meta
+	err := d.NewSelect().Model(&m).Where("key = ?", db.MetaKeyCodeKey).Scan(ctx)
+	if err == nil {
+		sealed, err := base64.StdEncoding.DecodeString(m.Value)
+		if err != nil {
+			return nil, fmt.Errorf("code key in the database is not base64: %w", err)
+		}
+		ck, err := key.OpenCodeKey(sealed)
+		if err != nil {
+			return nil, fmt.Errorf("open the code key: %w", err)
+		}
+		return ck, nil
+	}
+	if err = db.NotFound(err, "read code key"); !errors.Is(err, db.ErrNotFound) {
+		return nil, err
+	}
+	ck, err := secrets.NewCodeKey()
+	if err != nil {
+		return nil, err
+	}
+	sealed, err := key.SealCodeKey(ck)
+	if err != nil {
+		return nil, err
+	}
+	m = db.Meta{Key: db.MetaKeyCodeKey, Value: base64.StdEncoding.EncodeToString(sealed), UpdatedAt: c.Now()}
+	if _, err := d.NewInsert().Model(&m).On("CONFLICT (key) DO NOTHING").Exec(ctx); err != nil {
+		return nil, fmt.Errorf("store code key: %w", err)
+	}
+	// Another instance may have stored its own first: use the stored one.
+	return LoadCodeKey(ctx, d, key, c)
 }
 
 // bootstrapAdmin creates user admin on an empty database.

@@ -1,0 +1,121 @@
+package cli
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+
+	"github.com/uptrace/bun"
+
+	"twofold/server/internal/clock"
+	"twofold/server/internal/db"
+	"twofold/server/internal/mfa/totp"
+	"twofold/server/internal/secrets"
+	"twofold/server/internal/server"
+)
+
+// userReset2FA removes a user's TOTP secret, backup codes and second-factor
+// failure counters, and ends the user's sessions. Email verification stays.
+func userReset2FA(ctx context.Context, env Env, args []string) error {
+	if len(args) != 1 {
+		return errors.New("user reset-2fa: give one username")
+	}
+	d, users, err := openUsers(ctx, env)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	u, err := users.ByUsername(ctx, d, args[0])
+	if errors.Is(err, db.ErrNotFound) {
+		return fmt.Errorf("user reset-2fa: no user %q", args[0])
+	}
+	if err != nil {
+		return err
+	}
+	err = d.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		for _, m := range []any{(*db.TOTPSecret)(nil), (*db.BackupCode)(nil), (*db.Session)(nil)} {
+			if _, err := tx.NewDelete().Model(m).Where("user_id = ?", u.ID).Exec(ctx); err != nil {
+				return err
+			}
+		}
+		_, err := tx.NewDelete().Model((*db.Throttle)(nil)).Where("key = ?", "2fa:u:"+strconv.FormatInt(u.ID, 10)).Exec(ctx)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("user reset-2fa: %w", err)
+	}
+	fmt.Fprintf(env.Stdout, "2FA removed for %s; their sessions ended\n", u.Username)
+	return nil
+}
+
+// rotateKey re-seals every secret with a new key in one transaction and
+// records the new key's fingerprint, then replaces the key file.
+func rotateKey(ctx context.Context, env Env) error {
+	cfg, _, err := loadConfig(env)
+	if err != nil {
+		return err
+	}
+	d, err := db.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if _, err := d.Migrate(ctx); err != nil {
+		return err
+	}
+	c := clock.System{}
+	old, err := server.LoadKey(ctx, d, cfg.SecretKeyFile, c)
+	if err != nil {
+		return err
+	}
+	codeKey, err := server.LoadCodeKey(ctx, d, old, c)
+	if err != nil {
+		return err
+	}
+	next, err := secrets.GenerateKey()
+	if err != nil {
+		return err
+	}
+	tmp := cfg.SecretKeyFile + ".new"
+	os.Remove(tmp)
+	if err := secrets.Write(tmp, next); err != nil {
+		return err
+	}
+	var n int
+	err = d.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if n, err = totp.Rekey(ctx, tx, old, next); err != nil {
+			return err
+		}
+		sealed, err := next.SealCodeKey(codeKey)
+		if err != nil {
+			return err
+		}
+		now := c.Now()
+		for key, value := range map[string]string{
+			db.MetaKeyCodeKey:     base64.StdEncoding.EncodeToString(sealed),
+			db.MetaKeyFingerprint: next.Fingerprint(),
+		} {
+			res, err := tx.NewUpdate().Model((*db.Meta)(nil)).Set("value = ?", value).Set("updated_at = ?", now).
+				Where("key = ?", key).Exec(ctx)
+			if err != nil {
+				return err
+			}
+			if k, _ := res.RowsAffected(); k != 1 {
+				return fmt.Errorf("meta %s missing", key)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("rotate-key: nothing changed: %w", err)
+	}
+	if err := os.Rename(tmp, cfg.SecretKeyFile); err != nil {
+		return fmt.Errorf("rotate-key: the database now uses the key in %s but it could not replace %s (%v): move it there by hand before starting the server", tmp, cfg.SecretKeyFile, err)
+	}
+	fmt.Fprintf(env.Stdout, "rotated the secret key: %d TOTP secrets re-sealed, new fingerprint %s\nrestart every instance (they share %s)\n", n, next.Fingerprint(), cfg.SecretKeyFile)
+	return nil
+}

@@ -1,0 +1,233 @@
+package console
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/uptrace/bun"
+
+	"twofold/server/internal/audit"
+	"twofold/server/internal/db"
+	"twofold/server/internal/httpx"
+	"twofold/server/internal/mfa/totp"
+	"twofold/server/internal/session"
+	"twofold/shared/api"
+)
+
+// errWrongCode rolls back a transaction whose code did not match.
+var errWrongCode = errors.New("wrong code")
+
+// TOTPSetup is POST /api/account/tfa/setup: a new pending secret. Renewing
+// (TOTP already on) needs a step-up.
+func (h *Handlers) TOTPSetup(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	a := AuthFrom(ctx)
+	var req api.StepUp
+	if err := httpx.DecodeValid(w, r, &req, true); err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	st, err := h.tfaStatus(ctx, h.DB, a.User)
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	if totpOn(st) {
+		if err := h.stepUp(ctx, r, a, req, false); err != nil {
+			httpx.Error(w, r, err)
+			return
+		}
+	}
+	setup, err := h.TOTP.Begin(ctx, a.User.ID, a.User.Username)
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	httpx.JSON(w, http.StatusOK, api.TOTPSetup{Secret: setup.Secret, OTPAuthURL: setup.OTPAuthURL, QRPNG: setup.QRPNG})
+}
+
+// TOTPEnable is POST /api/account/tfa/enable: a code of the pending secret
+// makes it the secret. Old secret and backup codes die, six new codes are
+// returned once, the user's other sessions end and any elevation ends. An
+// enrolment session becomes a full session (with a new token).
+func (h *Handlers) TOTPEnable(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	a := AuthFrom(ctx)
+	var req api.CodeRequest
+	if err := httpx.DecodeValid(w, r, &req, false); err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	// Wrong confirming codes count toward the second-factor limit.
+	attempt, err := h.Limiter.Begin(ctx, codeKeys(a.User.ID, httpx.ClientIP(r))...)
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	var codes []string
+	var renewed bool
+	var newToken string
+	var newSession *session.Session
+	err = h.DB.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		conf, ok, err := h.TOTP.Enable(ctx, tx, a.User.ID, normalizeTOTP(req.Code))
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return errWrongCode
+		}
+		renewed = conf.Renewed
+		if codes, err = h.Backup.Replace(ctx, tx, a.User.ID); err != nil {
+			return err
+		}
+		if err := h.Sessions.DeleteOthers(ctx, tx, a.User.ID, a.Session.ID); err != nil {
+			return err
+		}
+		if a.Session.Level == db.LevelEnroll {
+			if err := h.Sessions.Delete(ctx, tx, a.Session.ID); err != nil {
+				return err
+			}
+			newToken, newSession, err = h.Sessions.Create(ctx, tx, session.New{
+				UserID: a.User.ID, Level: db.LevelFull, IP: httpx.ClientIP(r), UserAgent: r.UserAgent(),
+			})
+			if err != nil {
+				return err
+			}
+		} else if err := h.Sessions.EndElevation(ctx, tx, a.Session); err != nil {
+			return err
+		}
+		ev := audit.TFAEnabled
+		if renewed {
+			ev = audit.TFARenewed
+		}
+		return h.Audit.Record(ctx, tx, a.User.ID, ev, origin(r), "")
+	})
+	switch {
+	case errors.Is(err, errWrongCode):
+		h.Audit.Record(ctx, h.DB, a.User.ID, audit.CodeFailed, origin(r), "enable")
+		httpx.Error(w, r, errInvalidCode())
+		return
+	case errors.Is(err, totp.ErrNoPending):
+		httpx.Error(w, r, httpx.Fail(http.StatusBadRequest, api.CodeBadRequest,
+			"No 2FA setup is waiting for a code (it lasts 15 minutes): start the setup again."))
+		return
+	case err != nil:
+		httpx.Error(w, r, err)
+		return
+	}
+	if err := attempt.Succeeded(ctx); err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	if newSession != nil {
+		a = &Auth{Session: newSession, User: a.User}
+		h.Sessions.SetCookie(w, newToken, newSession)
+	}
+	acc, err := h.account(ctx, a)
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	httpx.JSON(w, http.StatusOK, api.TOTPEnabled{BackupCodes: codes, Account: *acc})
+}
+
+func normalizeTOTP(code string) string {
+	out := make([]byte, 0, len(code))
+	for i := 0; i < len(code); i++ {
+		if c := code[i]; c != ' ' && c != '-' {
+			out = append(out, c)
+		}
+	}
+	return string(out)
+}
+
+// TOTPDisable is POST /api/account/tfa/disable (step-up): secret, backup
+// codes and replay record go; the user's other sessions end. Refused while
+// 2FA is enforced for the user.
+func (h *Handlers) TOTPDisable(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	a := AuthFrom(ctx)
+	var req api.StepUp
+	if err := httpx.DecodeValid(w, r, &req, true); err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	if a.User.TFAEnforced {
+		httpx.Error(w, r, httpx.Fail(http.StatusForbidden, api.CodeForbidden,
+			"Two-factor authentication is required for this account by an administrator."))
+		return
+	}
+	if err := h.stepUp(ctx, r, a, req, false); err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	st, err := h.tfaStatus(ctx, h.DB, a.User)
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	err = h.DB.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if err := h.TOTP.Disable(ctx, tx, a.User.ID); err != nil {
+			return err
+		}
+		if err := h.Backup.Delete(ctx, tx, a.User.ID); err != nil {
+			return err
+		}
+		if !totpOn(st) {
+			return nil
+		}
+		if err := h.Sessions.DeleteOthers(ctx, tx, a.User.ID, a.Session.ID); err != nil {
+			return err
+		}
+		return h.Audit.Record(ctx, tx, a.User.ID, audit.TFADisabled, origin(r), "")
+	})
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	acc, err := h.account(ctx, a)
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	httpx.JSON(w, http.StatusOK, acc)
+}
+
+// BackupCodes is POST /api/account/tfa/backup-codes (step-up): six new
+// codes replace the old ones.
+func (h *Handlers) BackupCodes(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	a := AuthFrom(ctx)
+	var req api.StepUp
+	if err := httpx.DecodeValid(w, r, &req, true); err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	st, err := h.tfaStatus(ctx, h.DB, a.User)
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	if !totpOn(st) {
+		httpx.Error(w, r, httpx.Fail(http.StatusBadRequest, api.CodeBadRequest, "Backup codes come with 2FA: enable 2FA first."))
+		return
+	}
+	if err := h.stepUp(ctx, r, a, req, false); err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	var codes []string
+	err = h.DB.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		if codes, err = h.Backup.Replace(ctx, tx, a.User.ID); err != nil {
+			return err
+		}
+		return h.Audit.Record(ctx, tx, a.User.ID, audit.BackupCodesRegenerated, origin(r), "")
+	})
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	httpx.JSON(w, http.StatusOK, api.BackupCodes{BackupCodes: codes})
+}

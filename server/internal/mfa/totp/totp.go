@@ -1,0 +1,339 @@
+// Package totp implements TOTP (RFC 6238) second factors: enrolment with a
+// pending secret confirmed by a code, secrets sealed at rest, verification
+// within ±1 time step, and replay protection by recording the last accepted
+// step atomically.
+package totp
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base32"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"image/png"
+	"net/url"
+	"time"
+
+	"github.com/pquerna/otp"
+	"github.com/pquerna/otp/hotp"
+	"github.com/uptrace/bun"
+
+	"twofold/server/internal/clock"
+	"twofold/server/internal/db"
+	"twofold/server/internal/secrets"
+)
+
+// Parameters: the only ones common authenticator apps honour.
+const (
+	// SecretSize is 160 bits, the size RFC 4226 (R6) recommends for SHA-1.
+	SecretSize = 160 / 8
+	// Period is the time step in seconds.
+	Period = 30
+	// Digits is the code length.
+	Digits = 6
+	// Skew accepts codes of one step before and after now (clock drift).
+	Skew = 1
+	// PendingTTL is how long a secret waits for its confirming code.
+	PendingTTL = 15 * time.Minute
+)
+
+// Errors of this package.
+var (
+	// ErrNoPending: enable was called without a (fresh) pending secret.
+	ErrNoPending = errors.New("no pending TOTP setup")
+)
+
+var b32 = base32.StdEncoding.WithPadding(base32.NoPadding)
+
+// Locations of the sealed columns: the associated data binds each sealed
+// secret to its table, column and user.
+func secretLoc(userID int64) secrets.Location {
+	return secrets.Location{Table: "totp_secrets", Column: "secret", UserID: userID}
+}
+
+func pendingLoc(userID int64) secrets.Location {
+	return secrets.Location{Table: "totp_secrets", Column: "pending_secret", UserID: userID}
+}
+
+// Service keeps TOTP secrets.
+type Service struct {
+	db     *db.DB
+	key    *secrets.Key
+	clock  clock.Clock
+	issuer string
+	expiry time.Duration
+}
+
+// New returns a TOTP service; expiry is TWOFOLD_TFA_EXPIRY.
+func New(d *db.DB, key *secrets.Key, c clock.Clock, issuer string, expiry time.Duration) *Service {
+	return &Service{db: d, key: key, clock: c, issuer: issuer, expiry: expiry}
+}
+
+// Expiry is how long a secret stays "enabled" before it shows "expired".
+func (s *Service) Expiry() time.Duration { return s.expiry }
+
+// Setup is a new pending secret as shown to the user.
+type Setup struct {
+	Secret     string // base32, no padding: 32 characters
+	OTPAuthURL string
+	QRPNG      string // data:image/png;base64,...
+}
+
+// Step returns the time step of t.
+func Step(t time.Time) int64 { return t.Unix() / Period }
+
+// Options select the algorithm and length of codes. Production uses the
+// zero value (SHA-1, 6 digits); tests use others for RFC 6238's vectors.
+type Options struct {
+	Algorithm otp.Algorithm
+	Digits    otp.Digits
+}
+
+func (o Options) hotp() hotp.ValidateOpts {
+	if o.Digits == 0 {
+		o.Digits = otp.DigitsSix
+	}
+	return hotp.ValidateOpts{Digits: o.Digits, Algorithm: o.Algorithm}
+}
+
+// Code returns the code of secret at time step step.
+func Code(secret []byte, step int64, o Options) (string, error) {
+	return hotp.GenerateCodeCustom(b32.EncodeToString(secret), uint64(step), o.hotp())
+}
+
+// Match checks code against the steps around now (±Skew) in constant time,
+// without stopping at the first match, and returns the latest matching
+// step.
+func Match(secret []byte, code string, now time.Time, o Options) (int64, bool) {
+	digits := o.hotp().Digits.Length()
+	if len(code) != digits {
+		return 0, false
+	}
+	center := Step(now)
+	var found int64
+	ok := 0
+	for step := center - Skew; step <= center+Skew; step++ {
+		want, err := Code(secret, step, o)
+		if err != nil {
+			return 0, false
+		}
+		eq := subtle.ConstantTimeCompare([]byte(want), []byte(code))
+		// Keep the latest matching step without branching on secrets.
+		found = int64(subtle.ConstantTimeSelect(eq, int(step), int(found)))
+		ok |= eq
+	}
+	return found, ok == 1
+}
+
+// Status is a user's TOTP state.
+type Status struct {
+	Enabled   bool
+	EnabledAt time.Time
+	ExpiresAt time.Time
+	Expired   bool
+}
+
+// Status returns u's TOTP state.
+func (s *Service) Status(ctx context.Context, idb bun.IDB, userID int64) (Status, error) {
+	row, err := s.load(ctx, idb, userID)
+	if err != nil || row == nil || row.Secret == nil || row.EnabledAt == nil {
+		return Status{}, err
+	}
+	st := Status{Enabled: true, EnabledAt: row.EnabledAt.UTC(), ExpiresAt: row.EnabledAt.Add(s.expiry).UTC()}
+	st.Expired = !s.clock.Now().Before(st.ExpiresAt)
+	return st, nil
+}
+
+func (s *Service) load(ctx context.Context, idb bun.IDB, userID int64) (*db.TOTPSecret, error) {
+	row := new(db.TOTPSecret)
+	err := idb.NewSelect().Model(row).Where("user_id = ?", userID).Scan(ctx)
+	if err != nil {
+		if err = db.NotFound(err, "load totp secret of user %d", userID); errors.Is(err, db.ErrNotFound) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	return row, nil
+}
+
+// Begin creates a new pending secret for a user, replacing any earlier
+// pending one. Nothing else changes until Enable confirms it.
+func (s *Service) Begin(ctx context.Context, userID int64, username string) (*Setup, error) {
+	raw := make([]byte, SecretSize)
+	if _, err := rand.Read(raw); err != nil {
+		return nil, fmt.Errorf("random secret: %w", err)
+	}
+	sealed, err := s.key.Seal(raw, pendingLoc(userID))
+	if err != nil {
+		return nil, err
+	}
+	now := s.clock.Now()
+	row := &db.TOTPSecret{UserID: userID, PendingSecret: sealed, PendingCreatedAt: &now, UpdatedAt: now}
+	_, err = s.db.NewInsert().Model(row).
+		On("CONFLICT (user_id) DO UPDATE").
+		Set("pending_secret = EXCLUDED.pending_secret").
+		Set("pending_created_at = EXCLUDED.pending_created_at").
+		Set("updated_at = EXCLUDED.updated_at").
+		Exec(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("store pending secret of user %d: %w", userID, err)
+	}
+	secret := b32.EncodeToString(raw)
+	u := s.URL(username, secret)
+	key, err := otp.NewKeyFromURL(u)
+	if err != nil {
+		return nil, err
+	}
+	img, err := key.Image(256, 256)
+	if err != nil {
+		return nil, fmt.Errorf("qr code: %w", err)
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		return nil, fmt.Errorf("qr png: %w", err)
+	}
+	return &Setup{
+		Secret:     secret,
+		OTPAuthURL: u,
+		QRPNG:      "data:image/png;base64," + base64.StdEncoding.EncodeToString(buf.Bytes()),
+	}, nil
+}
+
+// URL is the otpauth URL of a secret:
+// otpauth://totp/<Issuer>:<username>?secret=...&issuer=<Issuer>.
+func (s *Service) URL(username, secret string) string {
+	label := url.PathEscape(s.issuer) + ":" + url.PathEscape(username)
+	return "otpauth://totp/" + label + "?secret=" + secret + "&issuer=" + url.QueryEscape(s.issuer)
+}
+
+// Confirmed is the result of a successful Enable.
+type Confirmed struct {
+	// Renewed: a secret was enabled before and is now replaced.
+	Renewed bool
+}
+
+// Enable checks code against u's pending secret and, if it matches, makes
+// it the secret within tx (the caller replaces backup codes and ends other
+// sessions in the same transaction). The matched step is recorded, so the
+// confirming code cannot be used again. It returns false for a wrong code.
+func (s *Service) Enable(ctx context.Context, tx bun.Tx, userID int64, code string) (*Confirmed, bool, error) {
+	row, err := s.load(ctx, tx, userID)
+	if err != nil {
+		return nil, false, err
+	}
+	now := s.clock.Now()
+	if row == nil || row.PendingSecret == nil || row.PendingCreatedAt == nil || now.Sub(*row.PendingCreatedAt) > PendingTTL {
+		return nil, false, ErrNoPending
+	}
+	raw, err := s.key.Open(row.PendingSecret, pendingLoc(userID))
+	if err != nil {
+		return nil, false, fmt.Errorf("open pending secret of user %d: %w", userID, err)
+	}
+	step, ok := Match(raw, code, now, Options{})
+	if !ok {
+		return nil, false, nil
+	}
+	sealed, err := s.key.Seal(raw, secretLoc(userID))
+	if err != nil {
+		return nil, false, err
+	}
+	res, err := tx.NewUpdate().Model((*db.TOTPSecret)(nil)).
+		Set("secret = ?", sealed).
+		Set("enabled_at = ?", now).
+		Set("last_step = ?", step).
+		Set("pending_secret = NULL").
+		Set("pending_created_at = NULL").
+		Set("updated_at = ?", now).
+		Where("user_id = ?", userID).
+		Where("pending_secret = ?", row.PendingSecret).
+		Exec(ctx)
+	if err != nil {
+		return nil, false, fmt.Errorf("enable totp of user %d: %w", userID, err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		// A parallel setup replaced the pending secret meanwhile.
+		return nil, false, ErrNoPending
+	}
+	return &Confirmed{Renewed: row.Secret != nil}, true, nil
+}
+
+// Check verifies a TOTP code of u's enabled secret and consumes its time
+// step atomically: the same code, or any code of that step or an older
+// one, is refused afterwards, also to a parallel request.
+func (s *Service) Check(ctx context.Context, userID int64, code string) (bool, error) {
+	row, err := s.load(ctx, s.db, userID)
+	if err != nil || row == nil || row.Secret == nil || row.EnabledAt == nil {
+		return false, err
+	}
+	raw, err := s.key.Open(row.Secret, secretLoc(userID))
+	if err != nil {
+		return false, fmt.Errorf("open totp secret of user %d: %w", userID, err)
+	}
+	step, ok := Match(raw, code, s.clock.Now(), Options{})
+	if !ok {
+		return false, nil
+	}
+	res, err := s.db.NewUpdate().Model((*db.TOTPSecret)(nil)).
+		Set("last_step = ?", step).
+		Set("updated_at = ?", s.clock.Now()).
+		Where("user_id = ?", userID).
+		Where("enabled_at = ?", *row.EnabledAt).
+		Where("(last_step IS NULL OR last_step < ?)", step).
+		Exec(ctx)
+	if err != nil {
+		return false, fmt.Errorf("record totp step of user %d: %w", userID, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, err
+	}
+	return n == 1, nil
+}
+
+// Disable removes u's secret, pending secret and replay record.
+func (s *Service) Disable(ctx context.Context, idb bun.IDB, userID int64) error {
+	if _, err := idb.NewDelete().Model((*db.TOTPSecret)(nil)).Where("user_id = ?", userID).Exec(ctx); err != nil {
+		return fmt.Errorf("delete totp secret of user %d: %w", userID, err)
+	}
+	return nil
+}
+
+// Rekey re-seals every secret from old to new within tx (rotate-key).
+func Rekey(ctx context.Context, tx bun.Tx, old, new *secrets.Key) (int, error) {
+	var rows []db.TOTPSecret
+	if err := tx.NewSelect().Model(&rows).Scan(ctx); err != nil {
+		return 0, fmt.Errorf("load totp secrets: %w", err)
+	}
+	for i := range rows {
+		r := &rows[i]
+		q := tx.NewUpdate().Model((*db.TOTPSecret)(nil)).Where("user_id = ?", r.UserID)
+		for _, col := range []struct {
+			name  string
+			value []byte
+			loc   secrets.Location
+		}{{"secret", r.Secret, secretLoc(r.UserID)}, {"pending_secret", r.PendingSecret, pendingLoc(r.UserID)}} {
+			if col.value == nil {
+				continue
+			}
+			raw, err := old.Open(col.value, col.loc)
+			if err != nil {
+				return 0, fmt.Errorf("open %s of user %d: %w", col.name, r.UserID, err)
+			}
+			sealed, err := new.Seal(raw, col.loc)
+			if err != nil {
+				return 0, err
+			}
+			q = q.Set(col.name+" = ?", sealed)
+		}
+		if r.Secret == nil && r.PendingSecret == nil {
+			continue
+		}
+		if _, err := q.Exec(ctx); err != nil {
+			return 0, fmt.Errorf("re-seal totp secret of user %d: %w", r.UserID, err)
+		}
+	}
+	return len(rows), nil
+}
