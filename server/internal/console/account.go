@@ -11,6 +11,7 @@ import (
 	"twofold/server/internal/account"
 	"twofold/server/internal/audit"
 	"twofold/server/internal/httpx"
+	"twofold/server/internal/notify"
 	"twofold/shared/api"
 )
 
@@ -72,6 +73,11 @@ func (h *Handlers) PutAccount(w http.ResponseWriter, r *http.Request) {
 		httpx.Error(w, r, err)
 		return
 	}
+	if emailChanged && oldEmail != "" {
+		// To the old address: if the change was not the user's, the
+		// rightful owner still hears of it.
+		h.notify(r, a.User, notify.EmailChanged, oldEmail, notify.Event{})
+	}
 	acc, err := h.account(ctx, a)
 	if err != nil {
 		httpx.Error(w, r, err)
@@ -126,6 +132,7 @@ func (h *Handlers) ChangePassword(w http.ResponseWriter, r *http.Request) {
 		httpx.Error(w, r, err)
 		return
 	}
+	h.notify(r, a.User, notify.PasswordChanged, a.User.Email, notify.Event{})
 	httpx.NoContent(w)
 }
 

@@ -11,9 +11,11 @@ import (
 	"twofold/server/internal/audit"
 	"twofold/server/internal/db"
 	"twofold/server/internal/httpx"
+	"twofold/server/internal/mfa/emailcode"
 	"twofold/server/internal/ratelimit"
 	"twofold/server/internal/session"
 	"twofold/shared/api"
+	"twofold/shared/validate"
 )
 
 func errInvalidCredentials() *api.Error {
@@ -79,10 +81,18 @@ func (h *Handlers) Login(w http.ResponseWriter, r *http.Request) {
 	}
 	n := session.New{UserID: u.ID, IP: httpx.ClientIP(r), UserAgent: r.UserAgent()}
 	resp := api.LoginResponse{}
+	var after func(ctx context.Context, tx bun.Tx, s *session.Session) error
 	switch {
 	case totpOn(st):
+		// TOTP supersedes email verification: no code is mailed.
 		n.Level, n.Method = db.LevelPending, api.MethodTOTP
 		resp.Status, resp.Method = api.StatusVerify, api.MethodTOTP
+	case u.EmailVerification && u.Email != "":
+		n.Level, n.Method = db.LevelPending, api.MethodEmail
+		resp.Status, resp.Method, resp.EmailHint = api.StatusVerify, api.MethodEmail, MaskEmail(u.Email)
+		after = func(ctx context.Context, tx bun.Tx, s *session.Session) error {
+			return h.Email.Start(ctx, tx, s.ID, u.ID)
+		}
 	case u.TFAEnforced:
 		n.Level = db.LevelEnroll
 		resp.Status = api.StatusEnroll
@@ -94,18 +104,37 @@ func (h *Handlers) Login(w http.ResponseWriter, r *http.Request) {
 		user := userOf(u)
 		resp.User = &user
 	}
-	token, s, err := h.startSession(ctx, r, n, audit.Login)
+	token, s, err := h.startSession(ctx, r, n, audit.Login, after)
 	if err != nil {
 		httpx.Error(w, r, err)
 		return
 	}
 	h.Sessions.SetCookie(w, token, s)
+	if n.Method == api.MethodEmail {
+		if err := h.Email.Send(ctx, s.ID, u.Email, false); err != nil {
+			// The pending session stays, so the verification page can
+			// offer a resend once the mail server is back.
+			h.mailFailed(w, r, err, u.Email)
+			return
+		}
+	}
 	httpx.JSON(w, http.StatusOK, resp)
+}
+
+// mailFailed answers a failed code delivery: 503 unavailable with the
+// email hint; the cause goes to the log only.
+func (h *Handlers) mailFailed(w http.ResponseWriter, r *http.Request, err error, email string) {
+	httpx.LogFrom(r).Warn("email code not sent", "err", err)
+	ae := httpx.Fail(http.StatusServiceUnavailable, api.CodeUnavailable,
+		"The email with your code could not be sent. Try again in a moment.")
+	ae.EmailHint = MaskEmail(email)
+	httpx.Error(w, r, ae)
 }
 
 // startSession replaces the request's session, if any, with a new one (a
 // new token at every step), and records ev for full sessions.
-func (h *Handlers) startSession(ctx context.Context, r *http.Request, n session.New, ev string) (string, *session.Session, error) {
+func (h *Handlers) startSession(ctx context.Context, r *http.Request, n session.New, ev string,
+	after func(ctx context.Context, tx bun.Tx, s *session.Session) error) (string, *session.Session, error) {
 	var token string
 	var s *session.Session
 	err := h.DB.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
@@ -119,6 +148,11 @@ func (h *Handlers) startSession(ctx context.Context, r *http.Request, n session.
 		token, s, err = h.Sessions.Create(ctx, tx, n)
 		if err != nil {
 			return err
+		}
+		if after != nil {
+			if err := after(ctx, tx, s); err != nil {
+				return err
+			}
 		}
 		if n.Level == db.LevelFull && ev != "" {
 			return h.Audit.Record(ctx, tx, n.UserID, ev, origin(r), "")
@@ -153,6 +187,8 @@ func (h *Handlers) Verify(w http.ResponseWriter, r *http.Request) {
 	switch a.Session.Method {
 	case api.MethodTOTP:
 		ok, err = h.checkTFACode(ctx, r, a.User, req.Code)
+	case api.MethodEmail:
+		ok, err = h.checkEmailCode(ctx, r, a, req.Code)
 	default:
 		err = errLoginExpired()
 	}
@@ -175,7 +211,7 @@ func (h *Handlers) Verify(w http.ResponseWriter, r *http.Request) {
 			n.Level = db.LevelEnroll
 		}
 	}
-	token, s, err := h.startSession(ctx, r, n, audit.Login)
+	token, s, err := h.startSession(ctx, r, n, audit.Login, nil)
 	if err != nil {
 		httpx.Error(w, r, err)
 		return
@@ -220,4 +256,76 @@ func (h *Handlers) Logout(w http.ResponseWriter, r *http.Request) {
 	}
 	h.Sessions.ClearCookie(w)
 	httpx.NoContent(w)
+}
+
+// checkEmailCode checks the email code of a pending sign-in under the
+// second-factor limits of the account. The 5th wrong code ends the
+// sign-in.
+func (h *Handlers) checkEmailCode(ctx context.Context, r *http.Request, a *Auth, code string) (bool, error) {
+	attempt, err := h.Limiter.Begin(ctx, codeKeys(a.User.ID, httpx.ClientIP(r))...)
+	if err != nil {
+		return false, err
+	}
+	ok, err := h.Email.Verify(ctx, a.Session.ID, validate.NormalizeCode(code))
+	if errors.Is(err, emailcode.ErrEnded) || errors.Is(err, emailcode.ErrNoChallenge) {
+		if derr := h.Sessions.Delete(ctx, h.DB, a.Session.ID); derr != nil {
+			return false, derr
+		}
+		return false, errLoginExpired()
+	}
+	if err != nil {
+		return false, err
+	}
+	if !ok {
+		if err := h.codeFailed(ctx, r, a.User, attempt, "email"); err != nil {
+			return false, err
+		}
+		if ended, err := h.Email.Ended(ctx, a.Session.ID); err == nil && ended {
+			if err := h.Sessions.Delete(ctx, h.DB, a.Session.ID); err != nil {
+				return false, err
+			}
+		}
+		return false, nil
+	}
+	return true, attempt.Succeeded(ctx)
+}
+
+// Resend is POST /api/auth/resend: a new email code for the pending sign-in.
+func (h *Handlers) Resend(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	var body struct{}
+	if err := httpx.Decode(w, r, &body, true); err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	a, err := h.load(r)
+	if err != nil {
+		if errors.Is(err, session.ErrNoSession) || errors.Is(err, session.ErrExpired) {
+			httpx.Error(w, r, errLoginExpired())
+			return
+		}
+		httpx.Error(w, r, err)
+		return
+	}
+	if a.Session.Level != db.LevelPending {
+		httpx.Error(w, r, errLoginExpired())
+		return
+	}
+	if a.Session.Method != api.MethodEmail {
+		httpx.Error(w, r, httpx.Fail(http.StatusBadRequest, api.CodeBadRequest,
+			"This sign-in is confirmed with an authenticator app code; there is nothing to resend."))
+		return
+	}
+	err = h.Email.Send(ctx, a.Session.ID, a.User.Email, true)
+	var soon *emailcode.TooSoonError
+	switch {
+	case err == nil:
+		httpx.NoContent(w)
+	case errors.As(err, &soon):
+		httpx.Error(w, r, &ratelimit.LimitedError{RetryAfter: soon.RetryAfter})
+	case errors.Is(err, emailcode.ErrEnded), errors.Is(err, emailcode.ErrNoChallenge):
+		httpx.Error(w, r, errLoginExpired())
+	default:
+		h.mailFailed(w, r, err, a.User.Email)
+	}
 }

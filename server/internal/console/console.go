@@ -3,6 +3,7 @@ package console
 import (
 	"context"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -13,7 +14,9 @@ import (
 	"twofold/server/internal/db"
 	"twofold/server/internal/httpx"
 	"twofold/server/internal/mfa/backupcode"
+	"twofold/server/internal/mfa/emailcode"
 	"twofold/server/internal/mfa/totp"
+	"twofold/server/internal/notify"
 	"twofold/server/internal/ratelimit"
 	"twofold/server/internal/session"
 	"twofold/shared/api"
@@ -29,6 +32,8 @@ type Handlers struct {
 	Audit    *audit.Recorder
 	TOTP     *totp.Service
 	Backup   *backupcode.Service
+	Email    *emailcode.Service
+	Notify   *notify.Notifier
 }
 
 type ctxKey struct{}
@@ -144,3 +149,23 @@ func userOf(u *db.User) api.User {
 
 // utc returns t in UTC for JSON answers (SQLite reads times back in Local).
 func utc(t time.Time) time.Time { return t.UTC() }
+
+// notify mails a security notice about u, from the request's origin.
+func (h *Handlers) notify(r *http.Request, u *db.User, kind notify.Kind, to string, e notify.Event) {
+	if h.Notify == nil {
+		return
+	}
+	o := origin(r)
+	e.Kind, e.To, e.Username, e.Time, e.IP, e.UserAgent = kind, to, u.Username, h.Clock.Now(), o.IP, o.UserAgent
+	h.Notify.Notify(e)
+}
+
+// MaskEmail shows enough of an address to recognise it: a***@example.com.
+func MaskEmail(email string) string {
+	at := strings.LastIndexByte(email, '@')
+	if at <= 0 {
+		return "***"
+	}
+	first := []rune(email[:at])[0]
+	return string(first) + "***" + email[at:]
+}

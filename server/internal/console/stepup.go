@@ -9,6 +9,7 @@ import (
 	"twofold/server/internal/db"
 	"twofold/server/internal/httpx"
 	"twofold/server/internal/mfa/totp"
+	"twofold/server/internal/notify"
 	"twofold/server/internal/ratelimit"
 	"twofold/shared/api"
 	"twofold/shared/validate"
@@ -55,7 +56,7 @@ func (h *Handlers) checkTFACode(ctx context.Context, r *http.Request, u *db.User
 		return false, err
 	}
 	if !ok {
-		return false, h.Audit.Record(ctx, h.DB, u.ID, audit.CodeFailed, origin(r), "")
+		return false, h.codeFailed(ctx, r, u, attempt, "")
 	}
 	if backup {
 		left, err := h.Backup.Remaining(ctx, h.DB, u.ID)
@@ -65,8 +66,25 @@ func (h *Handlers) checkTFACode(ctx context.Context, r *http.Request, u *db.User
 		if err := h.Audit.Record(ctx, h.DB, u.ID, audit.BackupCodeUsed, origin(r), strconv.Itoa(left)+" left"); err != nil {
 			return false, err
 		}
+		h.notify(r, u, notify.BackupCodeUsed, u.Email, notify.Event{Left: left})
 	}
 	return true, attempt.Succeeded(ctx)
+}
+
+// notifyAfterFailures is the streak of wrong codes, after a correct
+// password, that mails the account a warning (once per streak).
+const notifyAfterFailures = 5
+
+// codeFailed records a wrong second-factor code and warns the user by mail
+// when the streak of failures reaches notifyAfterFailures.
+func (h *Handlers) codeFailed(ctx context.Context, r *http.Request, u *db.User, attempt *ratelimit.Attempt, detail string) error {
+	if err := h.Audit.Record(ctx, h.DB, u.ID, audit.CodeFailed, origin(r), detail); err != nil {
+		return err
+	}
+	if n := attempt.Failures(codeKeys(u.ID, "")[0].Name); n == notifyAfterFailures {
+		h.notify(r, u, notify.FailedCodes, u.Email, notify.Event{Failures: n})
+	}
+	return nil
 }
 
 // stepUp enforces API.md's step-up rule on a request that changes a

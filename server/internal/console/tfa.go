@@ -11,6 +11,7 @@ import (
 	"twofold/server/internal/db"
 	"twofold/server/internal/httpx"
 	"twofold/server/internal/mfa/totp"
+	"twofold/server/internal/notify"
 	"twofold/server/internal/session"
 	"twofold/shared/api"
 )
@@ -105,7 +106,10 @@ func (h *Handlers) TOTPEnable(w http.ResponseWriter, r *http.Request) {
 	})
 	switch {
 	case errors.Is(err, errWrongCode):
-		h.Audit.Record(ctx, h.DB, a.User.ID, audit.CodeFailed, origin(r), "enable")
+		if err := h.codeFailed(ctx, r, a.User, attempt, "enable"); err != nil {
+			httpx.Error(w, r, err)
+			return
+		}
 		httpx.Error(w, r, errInvalidCode())
 		return
 	case errors.Is(err, totp.ErrNoPending):
@@ -120,6 +124,11 @@ func (h *Handlers) TOTPEnable(w http.ResponseWriter, r *http.Request) {
 		httpx.Error(w, r, err)
 		return
 	}
+	kind := notify.TFAEnabled
+	if renewed {
+		kind = notify.TFARenewed
+	}
+	h.notify(r, a.User, kind, a.User.Email, notify.Event{})
 	if newSession != nil {
 		a = &Auth{Session: newSession, User: a.User}
 		h.Sessions.SetCookie(w, newToken, newSession)
@@ -186,6 +195,9 @@ func (h *Handlers) TOTPDisable(w http.ResponseWriter, r *http.Request) {
 		httpx.Error(w, r, err)
 		return
 	}
+	if totpOn(st) {
+		h.notify(r, a.User, notify.TFADisabled, a.User.Email, notify.Event{})
+	}
 	acc, err := h.account(ctx, a)
 	if err != nil {
 		httpx.Error(w, r, err)
@@ -229,5 +241,6 @@ func (h *Handlers) BackupCodes(w http.ResponseWriter, r *http.Request) {
 		httpx.Error(w, r, err)
 		return
 	}
+	h.notify(r, a.User, notify.BackupCodesRegenerated, a.User.Email, notify.Event{})
 	httpx.JSON(w, http.StatusOK, api.BackupCodes{BackupCodes: codes})
 }

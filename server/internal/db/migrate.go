@@ -104,6 +104,25 @@ var migrations = []migration{
 			`CREATE INDEX backup_codes_user_id ON backup_codes (user_id)`,
 		},
 	},
+	{
+		name:    "0003",
+		comment: "email codes",
+		up: []string{
+			`CREATE TABLE email_challenges (
+				session_id BIGINT PRIMARY KEY REFERENCES sessions(id) ON DELETE CASCADE,
+				user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+				salt {{bytes}},
+				mac {{bytes}},
+				code_expires_at {{time}},
+				used_at {{time}},
+				failures INTEGER NOT NULL DEFAULT 0,
+				sends INTEGER NOT NULL DEFAULT 0,
+				first_sent_at {{time}},
+				last_sent_at {{time}},
+				created_at {{time}} NOT NULL
+			)`,
+		},
+	},
 }
 
 func (db *DB) render(stmt string) string {

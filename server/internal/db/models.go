@@ -131,3 +131,22 @@ type BackupCode struct {
 	CreatedAt time.Time  `bun:"created_at,notnull"`
 	UsedAt    *time.Time `bun:"used_at"`
 }
+
+// EmailChallenge is the email code of a pending sign-in: only its keyed MAC
+// is stored, bound to the pending session, with its send and failure
+// counters.
+type EmailChallenge struct {
+	bun.BaseModel `bun:"table:email_challenges"`
+
+	SessionID     int64      `bun:"session_id,pk"`
+	UserID        int64      `bun:"user_id,notnull"`
+	Salt          []byte     `bun:"salt"`
+	MAC           []byte     `bun:"mac"`
+	CodeExpiresAt *time.Time `bun:"code_expires_at"`
+	UsedAt        *time.Time `bun:"used_at"`
+	Failures      int        `bun:"failures,notnull"`
+	Sends         int        `bun:"sends,notnull"`
+	FirstSentAt   *time.Time `bun:"first_sent_at"`
+	LastSentAt    *time.Time `bun:"last_sent_at"`
+	CreatedAt     time.Time  `bun:"created_at,notnull"`
+}

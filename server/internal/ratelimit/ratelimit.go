@@ -75,15 +75,21 @@ func New(d *db.DB, c clock.Clock) *Limiter { return &Limiter{db: d, clock: c} }
 // Attempt is an attempt that was let through and counted as a failure in
 // advance: a parallel attempt sees it. Call Succeeded if it succeeds.
 type Attempt struct {
-	l    *Limiter
-	keys []Key
+	l        *Limiter
+	keys     []Key
+	failures map[string]int
 }
+
+// Failures is the count of key name including this attempt, as counted in
+// advance: the number of consecutive failures if this attempt fails too.
+func (a *Attempt) Failures(name string) int { return a.failures[name] }
 
 // Begin lets an attempt through, or returns a *LimitedError when any key is
 // locked (and then counts nothing). The attempt is counted as a failure
 // before it is checked, so parallel attempts cannot exceed the limit.
 func (l *Limiter) Begin(ctx context.Context, keys ...Key) (*Attempt, error) {
 	keys = append([]Key(nil), keys...)
+	failures := make(map[string]int, len(keys))
 	// A fixed order keeps concurrent transactions from deadlocking on
 	// PostgreSQL's row locks.
 	sort.Slice(keys, func(i, j int) bool { return keys[i].Name < keys[j].Name })
@@ -118,13 +124,14 @@ func (l *Limiter) Begin(ctx context.Context, keys ...Key) (*Attempt, error) {
 			if _, err := tx.NewUpdate().Model(t).WherePK().Exec(ctx); err != nil {
 				return fmt.Errorf("count attempt %s: %w", k.Name, err)
 			}
+			failures[k.Name] = t.Failures
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &Attempt{l: l, keys: keys}, nil
+	return &Attempt{l: l, keys: keys, failures: failures}, nil
 }
 
 func (l *Limiter) load(ctx context.Context, tx bun.Tx, name string, now time.Time) (*db.Throttle, error) {

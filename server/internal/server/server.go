@@ -21,8 +21,11 @@ import (
 	"twofold/server/internal/config"
 	"twofold/server/internal/console"
 	"twofold/server/internal/db"
+	"twofold/server/internal/mail"
 	"twofold/server/internal/mfa/backupcode"
+	"twofold/server/internal/mfa/emailcode"
 	"twofold/server/internal/mfa/totp"
+	"twofold/server/internal/notify"
 	"twofold/server/internal/ratelimit"
 	"twofold/server/internal/router"
 	"twofold/server/internal/secrets"
@@ -57,6 +60,9 @@ type Server struct {
 	Audit    *audit.Recorder
 	TOTP     *totp.Service
 	Backup   *backupcode.Service
+	Email    *emailcode.Service
+	Mail     mail.Sender
+	Notify   *notify.Notifier
 	Console  *console.Handlers
 	UI       *webui.UI
 	Handler  http.Handler
@@ -112,9 +118,13 @@ func (s *Server) init(ctx context.Context, opts Options) error {
 	s.Audit = audit.New(s.DB, s.Clock)
 	s.TOTP = totp.New(s.DB, s.Key, s.Clock, s.Config.Issuer, s.Config.TFAExpiry)
 	s.Backup = backupcode.New(s.DB, s.CodeKey, s.Clock)
+	s.Mail = s.mailer(opts.Stderr)
+	s.Notify = notify.New(s.Mail, s.Logger, s.Config.PublicURL.String())
+	s.Email = emailcode.New(s.DB, s.CodeKey, s.Clock, s.Mail, notify.CodeMail)
 	s.Console = &console.Handlers{
 		DB: s.DB, Clock: s.Clock, Users: s.Users, Sessions: s.Sessions,
 		Limiter: s.Limiter, Audit: s.Audit, TOTP: s.TOTP, Backup: s.Backup,
+		Email: s.Email, Notify: s.Notify,
 	}
 	if err := s.bootstrapAdmin(ctx, opts.Stderr); err != nil {
 		return err
@@ -249,8 +259,40 @@ func RandomPassword() string {
 	return string(b)
 }
 
-// Close releases the database.
-func (s *Server) Close() error { return s.DB.Close() }
+// mailer picks the mail sender: SMTP when configured; otherwise mails are
+// printed to standard error, except in production mode where they fail.
+func (s *Server) mailer(stderr io.Writer) mail.Sender {
+	from := s.Config.MailFrom.String()
+	switch {
+	case s.Config.SMTPURL != nil:
+		if s.Config.SMTPURL.Scheme == "smtp" && !isLoopback(s.Config.SMTPURL.Hostname()) {
+			s.Logger.Info("smtp:// uses STARTTLS when the server offers it; use smtps:// to require TLS")
+		}
+		return mail.NewSMTP(s.Config.SMTPURL, from)
+	case s.Config.Production():
+		s.Logger.Warn("SMTP is not configured: email codes and security notices cannot be sent (set TWOFOLD_SMTP_URL)")
+		return mail.Disabled{}
+	default:
+		s.Logger.Warn("SMTP is not configured: mails are printed to standard error (set TWOFOLD_SMTP_URL)")
+		return mail.NewStderr(stderr, from)
+	}
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// Close waits for notices under way and releases the database.
+func (s *Server) Close() error {
+	if s.Notify != nil {
+		s.Notify.Wait()
+	}
+	return s.DB.Close()
+}
 
 // Serve answers on ln until ctx is done, then stops taking requests and
 // waits up to 15 s for those under way.
