@@ -74,6 +74,10 @@ func (h *Handlers) Login(w http.ResponseWriter, r *http.Request) {
 		httpx.Error(w, r, errInvalidCredentials())
 		return
 	}
+	if err := h.rememberLanguage(r, u); err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
 	st, err := h.tfaStatus(ctx, h.DB, u)
 	if err != nil {
 		httpx.Error(w, r, err)
@@ -111,7 +115,7 @@ func (h *Handlers) Login(w http.ResponseWriter, r *http.Request) {
 	}
 	h.Sessions.SetCookie(w, token, s)
 	if n.Method == api.MethodEmail {
-		if err := h.Email.Send(ctx, s.ID, u.Email, false); err != nil {
+		if err := h.Email.Send(ctx, s.ID, u.Email, u.Language, false); err != nil {
 			// The pending session stays, so the verification page can
 			// offer a resend once the mail server is back.
 			h.mailFailed(w, r, err, u.Email)
@@ -316,7 +320,7 @@ func (h *Handlers) Resend(w http.ResponseWriter, r *http.Request) {
 			"This sign-in is confirmed with an authenticator app code; there is nothing to resend."))
 		return
 	}
-	err = h.Email.Send(ctx, a.Session.ID, a.User.Email, true)
+	err = h.Email.Send(ctx, a.Session.ID, a.User.Email, a.User.Language, true)
 	var soon *emailcode.TooSoonError
 	switch {
 	case err == nil:

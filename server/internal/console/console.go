@@ -2,6 +2,7 @@ package console
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -62,6 +63,10 @@ func (h *Handlers) Require(next http.HandlerFunc, levels ...string) http.Handler
 				httpx.Error(w, r, httpx.ErrUnauthorized())
 				return
 			}
+			httpx.Error(w, r, err)
+			return
+		}
+		if err := h.rememberLanguage(r, a.User); err != nil {
 			httpx.Error(w, r, err)
 			return
 		}
@@ -156,7 +161,7 @@ func (h *Handlers) notify(r *http.Request, u *db.User, kind notify.Kind, to stri
 		return
 	}
 	o := origin(r)
-	e.Kind, e.To, e.Username, e.Time, e.IP, e.UserAgent = kind, to, u.Username, h.Clock.Now(), o.IP, o.UserAgent
+	e.Kind, e.To, e.Username, e.Time, e.IP, e.UserAgent, e.Lang = kind, to, u.Username, h.Clock.Now(), o.IP, o.UserAgent, u.Language
 	h.Notify.Notify(e)
 }
 
@@ -168,4 +173,19 @@ func MaskEmail(email string) string {
 	}
 	first := []rune(email[:at])[0]
 	return string(first) + "***" + email[at:]
+}
+
+// rememberLanguage stores the language the request asks for (the console
+// sends the one the user chose) as the user's, so mails go out in it. It
+// writes only when it changes.
+func (h *Handlers) rememberLanguage(r *http.Request, u *db.User) error {
+	lang := httpx.Lang(r)
+	if lang == "" || lang == u.Language {
+		return nil
+	}
+	if _, err := h.DB.NewUpdate().Model((*db.User)(nil)).Set("language = ?", lang).Where("id = ?", u.ID).Exec(r.Context()); err != nil {
+		return fmt.Errorf("store language of user %d: %w", u.ID, err)
+	}
+	u.Language = lang
+	return nil
 }

@@ -41,7 +41,7 @@ func loginEmail(t *testing.T, e *servertest.Env, mails *smtptest.Server) (*serve
 	if lr.Status != api.StatusVerify || lr.Method != api.MethodEmail || lr.EmailHint != "a***@example.com" || lr.User != nil {
 		t.Fatalf("login with email verification: %+v", lr)
 	}
-	m := mails.Wait(n, smtptest.To(adminEmail))
+	m := mails.Wait(n, codeMail)
 	code := m.Code()
 	if code == "" {
 		t.Fatalf("no code in the mail:\n%s", m.Text)
@@ -81,6 +81,12 @@ func TestEmailLoginVerification(t *testing.T) {
 			t.Fatalf("code used twice: %d %s", r.Status, r.Body)
 		}
 	})
+}
+
+// codeMail matches the sign-in code mails to the admin (security notices,
+// sent in the background, may arrive in between).
+func codeMail(m smtptest.Mail) bool {
+	return smtptest.To(adminEmail)(m) && m.Subject == "Your Twofold sign-in code"
 }
 
 func wrongCode(code string) string {
@@ -149,7 +155,7 @@ func TestEmailCodeRules(t *testing.T) {
 		e.Clock.Advance(61 * time.Second)
 		n := len(mails.Mails())
 		c.Must(204, "POST", api.PathResend, "{}")
-		code2 := mails.Wait(n, smtptest.To(adminEmail)).Code()
+		code2 := mails.Wait(n, codeMail).Code()
 		if code1 != code2 {
 			if r := c.Do("POST", api.PathVerify, map[string]string{"code": code1}); r.Status != 401 || r.Code() != api.CodeInvalidCode {
 				t.Fatalf("old code after resend: %d %s", r.Status, r.Body)
@@ -243,7 +249,7 @@ func TestMailServerDown(t *testing.T) {
 		mails.Refuse(false)
 		n := len(mails.Mails())
 		c.Must(204, "POST", api.PathResend, nil)
-		code := mails.Wait(n, smtptest.To(adminEmail)).Code()
+		code := mails.Wait(n, codeMail).Code()
 		c.Must(200, "POST", api.PathVerify, map[string]string{"code": code})
 	})
 }
@@ -348,4 +354,34 @@ func TestSecurityNotifications(t *testing.T) {
 			}
 		}
 	})
+}
+
+func TestMailsInTheUsersLanguage(t *testing.T) {
+	e, mails := emailEnv(t, testdb.SQLite(t))
+	c := e.NewClient()
+	c.Headers["Accept-Language"] = "fr-FR,fr;q=0.9,en;q=0.5"
+	n := len(mails.Mails())
+	c.Login(admin, servertest.AdminPassword)
+	m := mails.Wait(n, smtptest.To(adminEmail))
+	if m.Subject != "Votre code de connexion Twofold" || !strings.Contains(m.Text, "valable 10 minutes") || m.Code() == "" {
+		t.Fatalf("French code mail: %q\n%s", m.Subject, m.Text)
+	}
+	c.Must(200, "POST", api.PathVerify, map[string]string{"code": m.Code()})
+	// Stored: a later notice, from a request without the header, is French too.
+	c.Headers = map[string]string{}
+	c.Must(204, "POST", api.PathPassword, map[string]string{"current_password": servertest.AdminPassword, "new_password": "encore un secret"})
+	e.Server.Notify.Wait()
+	last := mails.Mails()[len(mails.Mails())-1]
+	if last.Subject != "Twofold: Votre mot de passe a été modifié" || !strings.Contains(last.Text, "Adresse IP") {
+		t.Fatalf("French notice: %q\n%s", last.Subject, last.Text)
+	}
+	// English again when the user switches.
+	c.Headers["Accept-Language"] = "en"
+	c.Must(200, "GET", api.PathAccount, nil)
+	c.Headers = map[string]string{}
+	n = len(mails.Mails())
+	c.Login(admin, "encore un secret")
+	if m := mails.Wait(n, smtptest.To(adminEmail)); m.Subject != "Your Twofold sign-in code" {
+		t.Fatalf("after switching to English: %q", m.Subject)
+	}
 }

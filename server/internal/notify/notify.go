@@ -42,6 +42,8 @@ type Event struct {
 	Left int
 	// Failures is the number of failed codes in a row (FailedCodes).
 	Failures int
+	// Lang is the user's language ("en", "fr").
+	Lang string
 }
 
 // Notifier sends notices in the background: the change they describe is
@@ -80,34 +82,16 @@ func (n *Notifier) Notify(e Event) {
 func (n *Notifier) Wait() { n.wg.Wait() }
 
 func (n *Notifier) compose(e Event) mail.Message {
-	var subject, what string
-	switch e.Kind {
-	case TFAEnabled:
-		subject, what = "Two-factor authentication was turned on", "Two-factor authentication (an authenticator app) was turned on for your account, and six new backup codes were made."
-	case TFARenewed:
-		subject, what = "Two-factor authentication was renewed", "Your account's two-factor authentication was renewed: a new authenticator secret and six new backup codes replace the old ones."
-	case TFADisabled:
-		subject, what = "Two-factor authentication was turned off", "Two-factor authentication was turned off for your account. Signing in now needs only your password."
-	case BackupCodeUsed:
-		subject = "A backup code was used"
-		what = "A backup code was used to confirm your identity. " + strconv.Itoa(e.Left) + " backup codes are left."
-		if e.Left <= 2 {
-			what += " Make new ones in Settings before you run out."
-		}
-	case BackupCodesRegenerated:
-		subject, what = "New backup codes were made", "New backup codes were made for your account; the previous ones no longer work."
-	case PasswordChanged:
-		subject, what = "Your password was changed", "The password of your account was changed, and your other sessions were signed out."
-	case EmailChanged:
-		subject, what = "Your account's email address was changed", "The email address of your account was changed; this address will no longer receive its mails."
-	case FailedCodes:
-		subject = "Failed sign-in codes on your account"
-		what = strconv.Itoa(e.Failures) + " wrong two-factor codes were entered in a row for your account, after a correct password. Someone may know your password."
+	t := catalog(e.Lang)
+	subject, what := t[string(e.Kind)+".subject"], t[string(e.Kind)]
+	what = strings.ReplaceAll(what, "{left}", strconv.Itoa(e.Left))
+	what = strings.ReplaceAll(what, "{failures}", strconv.Itoa(e.Failures))
+	if e.Kind == BackupCodeUsed && e.Left <= 2 {
+		what += " " + t["backup_code_used.low"]
 	}
 	when := e.Time.UTC().Format("2006-01-02 15:04 MST")
-	details := [][2]string{{"Account", e.Username}, {"Time", when}, {"IP address", e.IP}, {"Browser", browser(e.UserAgent)}}
-	advice := "If this was you, nothing more is needed. If it was not you, sign in at " + n.publicURL +
-		" and change your password, then check your two-factor settings; if you cannot sign in, contact your administrator."
+	details := [][2]string{{t["account"], e.Username}, {t["time"], when}, {t["ip"], e.IP}, {t["browser"], browser(e.UserAgent, t)}}
+	advice := strings.ReplaceAll(t["advice"], "{url}", n.publicURL)
 
 	var text strings.Builder
 	text.WriteString(what + "\n\n")
@@ -117,7 +101,7 @@ func (n *Notifier) compose(e Event) mail.Message {
 	text.WriteString("\n" + advice + "\n\n-- Twofold\n")
 
 	var h strings.Builder
-	h.WriteString(`<!doctype html><html><body style="font-family:sans-serif;color:#111">`)
+	h.WriteString(`<!doctype html><html lang="` + langOf(e.Lang) + `"><body style="font-family:sans-serif;color:#111">`)
 	h.WriteString("<p>" + html.EscapeString(what) + "</p><table>")
 	for _, d := range details {
 		h.WriteString("<tr><td><b>" + html.EscapeString(d[0]) + "</b></td><td>" + html.EscapeString(d[1]) + "</td></tr>")
@@ -126,26 +110,25 @@ func (n *Notifier) compose(e Event) mail.Message {
 	return mail.Message{To: e.To, Subject: "Twofold: " + subject, Text: text.String(), HTML: h.String()}
 }
 
-// CodeMail is the mail that carries an email sign-in code.
-func CodeMail(to, code string) mail.Message {
-	text := "Your Twofold sign-in code is:\n\n    " + code + "\n\nIt is valid for 10 minutes and works once. " +
-		"If you did not try to sign in, someone may know your password: change it.\n\n-- Twofold\n"
-	h := `<!doctype html><html><body style="font-family:sans-serif;color:#111"><p>Your Twofold sign-in code is:</p>` +
-		`<p style="font-size:28px;letter-spacing:4px"><b>` + html.EscapeString(code) + `</b></p>` +
-		`<p>It is valid for 10 minutes and works once. If you did not try to sign in, someone may know your password: change it.</p>` +
-		`<p>— Twofold</p></body></html>`
-	return mail.Message{To: to, Subject: "Your Twofold sign-in code", Text: text, HTML: h}
+// CodeMail is the mail that carries an email sign-in code, in lang.
+func CodeMail(to, code, lang string) mail.Message {
+	t := catalog(lang)
+	text := t["code.intro"] + "\n\n    " + code + "\n\n" + t["code.rules"] + "\n\n-- Twofold\n"
+	h := `<!doctype html><html lang="` + langOf(lang) + `"><body style="font-family:sans-serif;color:#111"><p>` +
+		html.EscapeString(t["code.intro"]) + `</p><p style="font-size:28px;letter-spacing:4px"><b>` + html.EscapeString(code) +
+		`</b></p><p>` + html.EscapeString(t["code.rules"]) + `</p><p>— Twofold</p></body></html>`
+	return mail.Message{To: to, Subject: t["code.subject"], Text: text, HTML: h}
 }
 
 // browser names the browser and system of a User-Agent in a few words.
-func browser(ua string) string {
+func browser(ua string, t map[string]string) string {
 	if ua == "" {
-		return "unknown"
+		return t["unknown"]
 	}
-	name := "a browser"
+	name := t["a browser"]
 	for _, b := range []struct{ token, name string }{
 		{"Edg/", "Edge"}, {"OPR/", "Opera"}, {"Firefox/", "Firefox"}, {"Chromium/", "Chromium"},
-		{"Chrome/", "Chrome"}, {"Safari/", "Safari"}, {"curl/", "curl"}, {"Go-http-client", "a Go program"},
+		{"Chrome/", "Chrome"}, {"Safari/", "Safari"}, {"curl/", "curl"}, {"Go-http-client", "Go"},
 	} {
 		if strings.Contains(ua, b.token) {
 			name = b.name
@@ -157,7 +140,7 @@ func browser(ua string) string {
 		{"Mac OS X", "macOS"}, {"Linux", "Linux"},
 	} {
 		if strings.Contains(ua, os.token) {
-			return name + " on " + os.name
+			return name + t["on"] + os.name
 		}
 	}
 	return name

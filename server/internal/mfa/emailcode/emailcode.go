@@ -53,8 +53,8 @@ type Sender interface {
 	Send(ctx context.Context, m mail.Message) error
 }
 
-// Composer writes the mail that carries a code.
-type Composer func(to, code string) mail.Message
+// Composer writes the mail that carries a code, in a language.
+type Composer func(to, code, lang string) mail.Message
 
 // Service sends and checks email codes.
 type Service struct {
@@ -95,7 +95,7 @@ func (s *Service) load(ctx context.Context, sessionID int64) (*db.EmailChallenge
 // stops working once the new one is delivered. With resend, the cooldown
 // and the hourly limit apply. A failed delivery changes nothing and starts
 // no cooldown.
-func (s *Service) Send(ctx context.Context, sessionID int64, address string, resend bool) error {
+func (s *Service) Send(ctx context.Context, sessionID int64, address, lang string, resend bool) error {
 	ch, err := s.load(ctx, sessionID)
 	if err != nil {
 		return err
@@ -120,7 +120,7 @@ func (s *Service) Send(ctx context.Context, sessionID int64, address string, res
 	if _, err := rand.Read(salt); err != nil {
 		return fmt.Errorf("random salt: %w", err)
 	}
-	if err := s.sender.Send(ctx, s.compose(address, code)); err != nil {
+	if err := s.sender.Send(ctx, s.compose(address, code, lang)); err != nil {
 		return fmt.Errorf("send email code: %w", err)
 	}
 	first, sends := ch.FirstSentAt, ch.Sends+1
