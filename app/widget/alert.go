@@ -34,7 +34,7 @@ func (a Alert) UI() app.UI {
 	}
 	return app.Div().
 		ID(a.ID).
-		Class("alert alert-"+kind).
+		Class("alert alert-" + kind).
 		Role(role).
 		TabIndex(-1).
 		Text(a.Text)

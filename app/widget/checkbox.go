@@ -19,13 +19,15 @@ type Checkbox struct {
 func (c Checkbox) UI() app.UI {
 	in := app.Input().
 		ID(c.ID).
-		Name(c.ID).
 		Type("checkbox").
 		Class("checkbox").
 		Aria("invalid", c.Error != "").
 		Attr("aria-describedby", describedBy(c.ID, c.Hint != "", c.Error != ""))
-	if c.Checked {
-		in = in.Checked(true)
+	// In the browser, always set the checked property: removing the
+	// attribute would not uncheck a box the user has clicked. The server's
+	// pre-rendering writes checked="false" as checked, so only true there.
+	if c.Checked || app.IsClient {
+		in = in.Checked(c.Checked)
 	}
 	if c.Disabled {
 		in = in.Disabled(true)

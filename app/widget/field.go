@@ -37,9 +37,10 @@ func (f Field) UI() app.UI {
 	if typ == "" {
 		typ = "text"
 	}
+	// No name attribute: if the server's pre-rendered form were submitted
+	// before the WASM takes over, nothing typed would go into the URL.
 	in := app.Input().
 		ID(f.ID).
-		Name(f.ID).
 		Type(typ).
 		Class("input").
 		Value(f.Value).

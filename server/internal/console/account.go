@@ -13,6 +13,7 @@ import (
 	"twofold/server/internal/httpx"
 	"twofold/server/internal/notify"
 	"twofold/shared/api"
+	"twofold/shared/validate"
 )
 
 // GetAccount is GET /api/account.
@@ -31,11 +32,19 @@ func (h *Handlers) PutAccount(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	a := AuthFrom(ctx)
 	var req api.AccountUpdate
-	if err := httpx.DecodeValid(w, r, &req, false); err != nil {
+	if err := httpx.Decode(w, r, &req, false); err != nil {
 		httpx.Error(w, r, err)
 		return
 	}
-	email := strings.TrimSpace(*req.Email)
+	if req.Email != nil {
+		trimmed := strings.TrimSpace(*req.Email)
+		req.Email = &trimmed
+	}
+	if p := validate.Struct(&req); !p.Empty() {
+		httpx.Error(w, r, httpx.Invalid(p))
+		return
+	}
+	email := *req.Email
 	if *req.EmailVerification && email == "" {
 		httpx.Error(w, r, httpx.InvalidField("email", "required"))
 		return
@@ -107,7 +116,7 @@ func (h *Handlers) ChangePassword(w http.ResponseWriter, r *http.Request) {
 	}
 	if !ok {
 		h.Audit.Record(ctx, h.DB, a.User.ID, audit.StepUpFailed, origin(r), "password")
-		httpx.Error(w, r, httpx.Fail(http.StatusUnauthorized, api.CodeInvalidCredentials, "The current password is wrong."))
+		httpx.Error(w, r, errWrongPassword())
 		return
 	}
 	if err := h.stepUp(ctx, r, a, req.StepUp, true); err != nil {

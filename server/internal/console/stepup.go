@@ -19,6 +19,10 @@ func errInvalidCode() *api.Error {
 	return httpx.Fail(http.StatusUnauthorized, api.CodeInvalidCode, "The code is wrong, expired or already used.")
 }
 
+func errWrongPassword() *api.Error {
+	return httpx.Fail(http.StatusUnauthorized, api.CodeInvalidCredentials, "The password is wrong.")
+}
+
 func errStepUpRequired(totp bool) *api.Error {
 	msg := "Confirm with your current password to change this."
 	if totp {
@@ -104,7 +108,7 @@ func (h *Handlers) stepUp(ctx context.Context, r *http.Request, a *Auth, creds a
 		}
 		if !ok {
 			h.Audit.Record(ctx, h.DB, a.User.ID, audit.StepUpFailed, origin(r), "password")
-			return errInvalidCredentials()
+			return errWrongPassword()
 		}
 		passwordOK = true
 	}

@@ -66,8 +66,11 @@ func TestWalkingSkeletonJourney(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#basic-submit")),
 		chromedp.WaitVisible(chromedp.CSS("#stepup-password-error")),
 	)
-	if got := e.text("stepup-password-error"); got == "" {
-		t.Errorf("no error next to the step-up password")
+	if got := e.text("stepup-password-error"); got != "The password is wrong." {
+		t.Errorf("step-up password error: got %q, want %q", got, "The password is wrong.")
+	}
+	if got := e.value("stepup-password"); got != "" {
+		t.Errorf("the wrong step-up password stays in its field")
 	}
 	if !e.present("settings-page") {
 		t.Fatalf("a wrong step-up password left the settings page")
@@ -92,6 +95,12 @@ func TestWalkingSkeletonJourney(t *testing.T) {
 	if e.present("stepup-password") {
 		t.Errorf("the step-up password is asked again right after giving it")
 	}
+
+	// Signed in, the sign-in page leads to the settings.
+	e.do("open the sign-in page signed in",
+		chromedp.Navigate(e.URL+"/"),
+		mounted("settings-page", `[data-state="loaded"]`),
+	)
 
 	e.do("sign out",
 		chromedp.Click(chromedp.CSS("#signout")),

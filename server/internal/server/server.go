@@ -131,7 +131,7 @@ func (s *Server) init(ctx context.Context, opts Options) error {
 	}
 	deps := router.Deps{Config: s.Config, Logger: s.Logger, DB: s.DB, Console: s.Console}
 	if opts.Static != nil {
-		if s.UI, err = webui.New(opts.Static); err != nil {
+		if s.UI, err = webui.New(opts.Static, webui.WithDomain(s.Config.PublicURL.Host)); err != nil {
 			return err
 		}
 		deps.UI = s.UI

@@ -37,7 +37,7 @@ type UI struct {
 
 // New reads the static files and prepares the go-app handler. The version
 // is a hash of app.wasm, so clients update exactly when the binary changes.
-func New(static fs.FS) (*UI, error) {
+func New(static fs.FS, opts ...Option) (*UI, error) {
 	raw, err := fs.ReadFile(static, "app.wasm")
 	if err != nil {
 		return nil, ErrNotBuilt
@@ -73,8 +73,17 @@ func New(static fs.FS) (*UI, error) {
 		Version:           u.Version,
 		WasmContentLength: strconv.Itoa(len(raw)),
 	}
+	for _, o := range opts {
+		o(u)
+	}
 	return u, nil
 }
+
+// Option adjusts a UI.
+type Option func(*UI)
+
+// WithDomain sets the public host name used in the pages' og:url.
+func WithDomain(host string) Option { return func(u *UI) { u.app.Domain = host } }
 
 // resolver leaves /web/ paths as they are. It is not an http.Handler, so
 // go-app does not serve /web/ from the working directory: UI does, from the

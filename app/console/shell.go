@@ -1,0 +1,31 @@
+package console
+
+import "github.com/maxence-charriere/go-app/v10/pkg/app"
+
+// shell is the frame of every page: its root element, the header and the
+// main content. The root carries data-mounted="true" only once the WASM
+// has mounted the page (before that, the browser shows the server's
+// pre-rendered HTML, which has no handlers), so tests and scripts wait for
+// [data-mounted=true].
+func shell(id string, mounted bool, username string, main ...app.UI) app.HTMLDiv {
+	root := app.Div().ID(id).Class("page")
+	if mounted {
+		root = root.DataSet("mounted", true)
+	}
+	return root.Body(
+		app.A().Href("#main").Class("skip-link").Text("Skip to content"),
+		&header{Username: username},
+		app.Main().ID("main").Class("main").TabIndex(-1).Body(main...),
+		app.Footer().Class("footer").Body(
+			app.P().Text("Twofold · account security console"),
+		),
+	)
+}
+
+// hiddenUsername is the username in a form that asks for a password, not
+// shown (display: none): password managers use it to file or fill the
+// password of the right account.
+func hiddenUsername(name string) app.UI {
+	return app.Input().Type("text").Name("username").Attr("autocomplete", "username").
+		Value(name).ReadOnly(true).Hidden(true)
+}
