@@ -9,5 +9,12 @@ import (
 
 func main() {
 	console.Register()
+	if app.IsClient {
+		// The WASM runs, so app.wasm is in the HTTP cache: let the service
+		// worker keep it for offline use without downloading it again.
+		if f := app.Window().Get("twofoldWasmLoaded"); f.Truthy() {
+			app.Window().Call("twofoldWasmLoaded")
+		}
+	}
 	app.RunWhenOnBrowser()
 }

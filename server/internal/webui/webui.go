@@ -9,8 +9,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
@@ -68,15 +70,37 @@ func New(static fs.FS, opts ...Option) (*UI, error) {
 			Maskable: "/web/icon-maskable-512.png",
 			SVG:      "/web/icon.svg",
 		},
-		Styles:            []string{"/web/app.css"},
-		Resources:         resolver{},
-		Version:           u.Version,
-		WasmContentLength: strconv.Itoa(len(raw)),
+		Styles:                []string{"/web/app.css"},
+		Scripts:               []string{pagePath},
+		ServiceWorkerTemplate: workerJS,
+		Resources:             resolver{},
+		Version:               u.Version,
+		WasmContentLength:     strconv.Itoa(len(raw)),
 	}
 	for _, o := range opts {
 		o(u)
 	}
+	if err := u.checkWorker(); err != nil {
+		return nil, err
+	}
 	return u, nil
+}
+
+// pagePath serves pageJS.
+const pagePath = "/web/twofold.js"
+
+// checkWorker renders the service worker once, so that a go-app upgrade
+// that changes its template placeholders fails at start-up instead of
+// silently shipping a broken worker.
+func (u *UI) checkWorker() error {
+	rec := httptest.NewRecorder()
+	u.app.ServeHTTP(rec, httptest.NewRequest("GET", "/app-worker.js", nil))
+	body := rec.Body.String()
+	if rec.Code != http.StatusOK || strings.Contains(body, "{{") || !strings.Contains(body, `"twofold-`+u.Version+`"`) ||
+		!strings.Contains(body, `"/web/app.css"`) {
+		return fmt.Errorf("webui: the service worker did not render as expected (go-app template placeholders changed?):\n%.300s", body)
+	}
+	return nil
 }
 
 // Option adjusts a UI.
@@ -102,6 +126,10 @@ func (u *UI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.URL.Path == "/web/app.wasm":
 		u.serveWasm(w, r)
+	case r.URL.Path == pagePath:
+		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-cache")
+		io.WriteString(w, pageJS)
 	case strings.HasPrefix(r.URL.Path, "/web/"):
 		w.Header().Set("Cache-Control", "no-cache")
 		http.StripPrefix("/web", u.files).ServeHTTP(w, r)

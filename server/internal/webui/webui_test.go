@@ -124,3 +124,32 @@ func TestWasmSizeBudget(t *testing.T) {
 		t.Fatalf("app.wasm.br is %d bytes, over the %d byte budget", br.Size(), budget)
 	}
 }
+
+func TestServiceWorker(t *testing.T) {
+	u, err := New(fakeStatic())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	u.ServeHTTP(rec, httptest.NewRequest("GET", "/app-worker.js", nil))
+	js := rec.Body.String()
+	for _, want := range []string{
+		"event.waitUntil", "cache.addAll(precache)", `url.pathname.startsWith("/api/")`, `req.mode === "navigate"`,
+		`cache.match("/")`, `u !== wasmURL`, `"/web/app.wasm"`, u.Version,
+	} {
+		if !strings.Contains(js, want) {
+			t.Errorf("worker lacks %q", want)
+		}
+	}
+	rec = httptest.NewRecorder()
+	u.ServeHTTP(rec, httptest.NewRequest("GET", pagePath, nil))
+	if rec.Code != 200 || !strings.Contains(rec.Body.String(), "twofold:cache-wasm") {
+		t.Fatalf("page script: %d %s", rec.Code, rec.Body.String())
+	}
+	// The page loads it.
+	rec = httptest.NewRecorder()
+	u.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	if !strings.Contains(rec.Body.String(), `src="`+pagePath+`"`) {
+		t.Fatalf("page does not load %s", pagePath)
+	}
+}

@@ -1,0 +1,112 @@
+package webui
+
+// workerJS is the service worker (go-app's Handler.ServiceWorkerTemplate,
+// with its {{.Version}} and {{.ResourcesToCache}} placeholders). It differs
+// from go-app's stock worker:
+//   - install waits for the precache (event.waitUntil) and fails if it
+//     fails, so a worker never activates without the app shell;
+//   - app.wasm is not downloaded a second time at install: the page, once
+//     the WASM runs, asks the worker to store it from the HTTP cache;
+//   - navigations go to the network first and fall back to the cached page
+//     or the cached shell, so every console route opens offline;
+//   - /api/ is never intercepted nor cached, nor is anything but GET.
+const workerJS = `// Twofold service worker, version {{.Version}}.
+const cacheName = "twofold-{{.Version}}";
+const resourcesToCache = {{.ResourcesToCache}};
+const wasmURL = "/web/app.wasm";
+const precache = resourcesToCache.filter((u) => u !== wasmURL);
+
+self.addEventListener("install", (event) => {
+  event.waitUntil((async () => {
+    const cache = await caches.open(cacheName);
+    await cache.addAll(precache);
+    await self.skipWaiting();
+  })());
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil((async () => {
+    const keys = await caches.keys();
+    await Promise.all(keys.filter((k) => k !== cacheName).map((k) => caches.delete(k)));
+    await self.clients.claim();
+  })());
+});
+
+self.addEventListener("message", (event) => {
+  if (event.data && event.data.type === "twofold:cache-wasm") {
+    event.waitUntil(cacheWasm());
+  }
+});
+
+// cacheWasm stores app.wasm, taking it from the HTTP cache the page just
+// filled instead of the network.
+async function cacheWasm() {
+  const cache = await caches.open(cacheName);
+  if (await cache.match(wasmURL)) {
+    return;
+  }
+  await cache.add(new Request(wasmURL, { cache: "force-cache" }));
+}
+
+self.addEventListener("fetch", (event) => {
+  const req = event.request;
+  if (req.method !== "GET") {
+    return;
+  }
+  const url = new URL(req.url);
+  if (url.origin !== self.location.origin || url.pathname.startsWith("/api/")) {
+    return;
+  }
+  if (req.mode === "navigate") {
+    event.respondWith(navigate(req));
+    return;
+  }
+  event.respondWith(fromCache(req, url));
+});
+
+async function navigate(req) {
+  try {
+    return await fetch(req);
+  } catch (err) {
+    const cache = await caches.open(cacheName);
+    const page = await cache.match(req, { ignoreSearch: true });
+    if (page) {
+      return page;
+    }
+    const shell = await cache.match("/");
+    if (shell) {
+      return shell;
+    }
+    throw err;
+  }
+}
+
+async function fromCache(req, url) {
+  const cache = await caches.open(cacheName);
+  const cached = await cache.match(req);
+  if (cached) {
+    return cached;
+  }
+  const res = await fetch(req);
+  if (url.pathname === wasmURL && res.ok) {
+    await cache.put(wasmURL, res.clone());
+  }
+  return res;
+}
+`
+
+// pageJS is loaded by every page. The WASM app calls twofoldWasmLoaded once
+// it runs: app.wasm is then in the HTTP cache and the worker can keep it
+// for offline use without a second download.
+const pageJS = `// Twofold page helpers.
+function twofoldWasmLoaded() {
+  if (!("serviceWorker" in navigator)) {
+    return;
+  }
+  navigator.serviceWorker.ready.then((reg) => {
+    if (reg.active) {
+      reg.active.postMessage({ type: "twofold:cache-wasm" });
+    }
+  });
+}
+`
