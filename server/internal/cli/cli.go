@@ -223,22 +223,33 @@ func readPassword(r io.Reader) (string, error) {
 	return line, nil
 }
 
-func userResetEmailVerification(ctx context.Context, env Env, args []string) error {
+// openUser opens the database for a command about one user, named by the
+// command's single argument.
+func openUser(ctx context.Context, env Env, cmd string, args []string) (*db.DB, *account.Service, *db.User, error) {
 	if len(args) != 1 {
-		return errors.New("user reset-email-verification: give one username")
+		return nil, nil, nil, fmt.Errorf("%s: give one username", cmd)
 	}
 	d, users, err := openUsers(ctx, env)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	u, err := users.ByUsername(ctx, d, args[0])
+	if err != nil {
+		d.Close()
+		if errors.Is(err, db.ErrNotFound) {
+			return nil, nil, nil, fmt.Errorf("%s: no user %q", cmd, args[0])
+		}
+		return nil, nil, nil, err
+	}
+	return d, users, u, nil
+}
+
+func userResetEmailVerification(ctx context.Context, env Env, args []string) error {
+	d, users, u, err := openUser(ctx, env, "user reset-email-verification", args)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	u, err := users.ByUsername(ctx, d, args[0])
-	if errors.Is(err, db.ErrNotFound) {
-		return fmt.Errorf("user reset-email-verification: no user %q", args[0])
-	}
-	if err != nil {
-		return err
-	}
 	if err := users.SetEmail(ctx, d, u, u.Email, false); err != nil {
 		return err
 	}

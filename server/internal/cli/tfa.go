@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -20,21 +19,11 @@ import (
 // userReset2FA removes a user's TOTP secret, backup codes and second-factor
 // failure counters, and ends the user's sessions. Email verification stays.
 func userReset2FA(ctx context.Context, env Env, args []string) error {
-	if len(args) != 1 {
-		return errors.New("user reset-2fa: give one username")
-	}
-	d, users, err := openUsers(ctx, env)
+	d, _, u, err := openUser(ctx, env, "user reset-2fa", args)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	u, err := users.ByUsername(ctx, d, args[0])
-	if errors.Is(err, db.ErrNotFound) {
-		return fmt.Errorf("user reset-2fa: no user %q", args[0])
-	}
-	if err != nil {
-		return err
-	}
 	err = d.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		for _, m := range []any{(*db.TOTPSecret)(nil), (*db.BackupCode)(nil), (*db.Session)(nil)} {
 			if _, err := tx.NewDelete().Model(m).Where("user_id = ?", u.ID).Exec(ctx); err != nil {

@@ -17,41 +17,37 @@ import (
 )
 
 // GetAccount is GET /api/account.
-func (h *Handlers) GetAccount(w http.ResponseWriter, r *http.Request) {
+func (h *Handlers) GetAccount(w http.ResponseWriter, r *http.Request) error {
 	acc, err := h.account(r.Context(), AuthFrom(r.Context()))
 	if err != nil {
-		httpx.Error(w, r, err)
-		return
+		return err
 	}
 	httpx.JSON(w, http.StatusOK, acc)
+	return nil
 }
 
 // PutAccount is PUT /api/account (step-up): email and email verification,
 // replaced together.
-func (h *Handlers) PutAccount(w http.ResponseWriter, r *http.Request) {
+func (h *Handlers) PutAccount(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	a := AuthFrom(ctx)
 	var req api.AccountUpdate
 	if err := httpx.Decode(w, r, &req, false); err != nil {
-		httpx.Error(w, r, err)
-		return
+		return err
 	}
 	if req.Email != nil {
 		trimmed := strings.TrimSpace(*req.Email)
 		req.Email = &trimmed
 	}
 	if p := validate.Struct(&req); !p.Empty() {
-		httpx.Error(w, r, httpx.Invalid(p))
-		return
+		return httpx.Invalid(p)
 	}
 	email := *req.Email
 	if *req.EmailVerification && email == "" {
-		httpx.Error(w, r, httpx.InvalidField("email", "required"))
-		return
+		return httpx.InvalidField("email", "required")
 	}
 	if err := h.stepUp(ctx, r, a, req.StepUp, false); err != nil {
-		httpx.Error(w, r, err)
-		return
+		return err
 	}
 	oldEmail := a.User.Email
 	emailChanged := oldEmail != email
@@ -75,12 +71,10 @@ func (h *Handlers) PutAccount(w http.ResponseWriter, r *http.Request) {
 		return nil
 	})
 	if errors.Is(err, account.ErrEmailTaken) {
-		httpx.Error(w, r, httpx.Fail(http.StatusConflict, api.CodeConflict, "This email is already used by another account."))
-		return
+		return httpx.Fail(http.StatusConflict, api.CodeConflict, "This email is already used by another account.")
 	}
 	if err != nil {
-		httpx.Error(w, r, err)
-		return
+		return err
 	}
 	if emailChanged && oldEmail != "" {
 		// To the old address: if the change was not the user's, the
@@ -89,39 +83,34 @@ func (h *Handlers) PutAccount(w http.ResponseWriter, r *http.Request) {
 	}
 	acc, err := h.account(ctx, a)
 	if err != nil {
-		httpx.Error(w, r, err)
-		return
+		return err
 	}
 	httpx.JSON(w, http.StatusOK, acc)
+	return nil
 }
 
 // ChangePassword is POST /api/account/password (step-up); the user's other
 // sessions end.
-func (h *Handlers) ChangePassword(w http.ResponseWriter, r *http.Request) {
+func (h *Handlers) ChangePassword(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	a := AuthFrom(ctx)
 	var req api.PasswordChange
 	if err := httpx.DecodeValid(w, r, &req, false); err != nil {
-		httpx.Error(w, r, err)
-		return
+		return err
 	}
 	if rule := account.CheckNewPassword(a.User.Username, req.NewPassword); rule != "" {
-		httpx.Error(w, r, httpx.InvalidField("new_password", rule))
-		return
+		return httpx.InvalidField("new_password", rule)
 	}
 	ok, err := h.checkPassword(ctx, r, a.User.Username, a.User, req.CurrentPassword)
 	if err != nil {
-		httpx.Error(w, r, err)
-		return
+		return err
 	}
 	if !ok {
 		h.Audit.Record(ctx, h.DB, a.User.ID, audit.StepUpFailed, origin(r), "password")
-		httpx.Error(w, r, errWrongPassword())
-		return
+		return errWrongPassword()
 	}
 	if err := h.stepUp(ctx, r, a, req.StepUp, true); err != nil {
-		httpx.Error(w, r, err)
-		return
+		return err
 	}
 	err = h.DB.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		if err := h.Users.SetPassword(ctx, tx, a.User, req.NewPassword); err != nil {
@@ -134,63 +123,57 @@ func (h *Handlers) ChangePassword(w http.ResponseWriter, r *http.Request) {
 	})
 	var pe *account.PolicyError
 	if errors.As(err, &pe) {
-		httpx.Error(w, r, httpx.InvalidField("new_password", pe.Rule))
-		return
+		return httpx.InvalidField("new_password", pe.Rule)
 	}
 	if err != nil {
-		httpx.Error(w, r, err)
-		return
+		return err
 	}
 	h.notify(r, a.User, notify.PasswordChanged, a.User.Email, notify.Event{})
 	httpx.NoContent(w)
+	return nil
 }
 
 // VerifyAccount is POST /api/account/verify: a step-up that lasts 5
 // minutes, with a code while TOTP is on, with the password while it is off.
-func (h *Handlers) VerifyAccount(w http.ResponseWriter, r *http.Request) {
+func (h *Handlers) VerifyAccount(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	a := AuthFrom(ctx)
 	var req api.StepUp
 	if err := httpx.DecodeValid(w, r, &req, false); err != nil {
-		httpx.Error(w, r, err)
-		return
+		return err
 	}
 	st, err := h.tfaStatus(ctx, h.DB, a.User)
 	if err != nil {
-		httpx.Error(w, r, err)
-		return
+		return err
 	}
 	switch {
 	case totpOn(st) && req.Code == "":
-		httpx.Error(w, r, httpx.InvalidField("code", "required"))
-		return
+		return httpx.InvalidField("code", "required")
 	case !totpOn(st) && req.Password == "":
-		httpx.Error(w, r, httpx.InvalidField("password", "required"))
-		return
+		return httpx.InvalidField("password", "required")
 	}
 	if err := h.stepUp(ctx, r, a, req, false); err != nil {
-		httpx.Error(w, r, err)
-		return
+		return err
 	}
 	if !h.Sessions.Elevated(a.Session) {
 		// Only reached if the elevation expired between the check and now.
-		httpx.Error(w, r, errStepUpRequired(totpOn(st)))
-		return
+		return errStepUpRequired(totpOn(st))
 	}
 	httpx.JSON(w, http.StatusOK, api.Elevation{ElevatedUntil: a.Session.ElevatedUntil.UTC()})
+	return nil
 }
 
 // Events is GET /api/account/events: the newest 100 events.
-func (h *Handlers) Events(w http.ResponseWriter, r *http.Request) {
+func (h *Handlers) Events(w http.ResponseWriter, r *http.Request) error {
 	a := AuthFrom(r.Context())
 	events, err := h.Audit.List(r.Context(), a.User.ID, 100)
 	if err != nil {
-		httpx.Error(w, r, err)
-		return
+		return err
 	}
 	out := api.Events{Events: make([]api.Event, 0, len(events))}
 	for _, e := range events {
 		out.Events = append(out.Events, api.Event{Time: utc(e.Time), Type: e.Type, IP: e.IP, UserAgent: e.UserAgent})
 	}
 	httpx.JSON(w, http.StatusOK, out)
+	return nil
 }

@@ -53,35 +53,29 @@ func (h *Handlers) checkPassword(ctx context.Context, r *http.Request, username 
 }
 
 // Login is POST /api/auth/login.
-func (h *Handlers) Login(w http.ResponseWriter, r *http.Request) {
+func (h *Handlers) Login(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	var req api.LoginRequest
 	if err := httpx.DecodeValid(w, r, &req, false); err != nil {
-		httpx.Error(w, r, err)
-		return
+		return err
 	}
 	u, err := h.Users.ByUsername(ctx, h.DB, req.Username)
 	if err != nil && !errors.Is(err, db.ErrNotFound) {
-		httpx.Error(w, r, err)
-		return
+		return err
 	}
 	ok, err := h.checkPassword(ctx, r, req.Username, u, req.Password)
 	if err != nil {
-		httpx.Error(w, r, err)
-		return
+		return err
 	}
 	if !ok {
-		httpx.Error(w, r, errInvalidCredentials())
-		return
+		return errInvalidCredentials()
 	}
 	if err := h.rememberLanguage(r, u); err != nil {
-		httpx.Error(w, r, err)
-		return
+		return err
 	}
 	st, err := h.tfaStatus(ctx, h.DB, u)
 	if err != nil {
-		httpx.Error(w, r, err)
-		return
+		return err
 	}
 	n := session.New{UserID: u.ID, IP: httpx.ClientIP(r), UserAgent: r.UserAgent()}
 	resp := api.LoginResponse{}
@@ -110,29 +104,28 @@ func (h *Handlers) Login(w http.ResponseWriter, r *http.Request) {
 	}
 	token, s, err := h.startSession(ctx, r, n, audit.Login, after)
 	if err != nil {
-		httpx.Error(w, r, err)
-		return
+		return err
 	}
 	h.Sessions.SetCookie(w, token, s)
 	if n.Method == api.MethodEmail {
 		if err := h.Email.Send(ctx, s.ID, u.Email, u.Language, false); err != nil {
 			// The pending session stays, so the verification page can
 			// offer a resend once the mail server is back.
-			h.mailFailed(w, r, err, u.Email)
-			return
+			return h.mailFailed(r, err, u.Email)
 		}
 	}
 	httpx.JSON(w, http.StatusOK, resp)
+	return nil
 }
 
-// mailFailed answers a failed code delivery: 503 unavailable with the
-// email hint; the cause goes to the log only.
-func (h *Handlers) mailFailed(w http.ResponseWriter, r *http.Request, err error, email string) {
+// mailFailed is the answer to a failed code delivery: 503 unavailable with
+// the email hint; the cause goes to the log only.
+func (h *Handlers) mailFailed(r *http.Request, err error, email string) *api.Error {
 	httpx.LogFrom(r).Warn("email code not sent", "err", err)
 	ae := httpx.Fail(http.StatusServiceUnavailable, api.CodeUnavailable,
 		"The email with your code could not be sent. Try again in a moment.")
 	ae.EmailHint = MaskEmail(email)
-	httpx.Error(w, r, ae)
+	return ae
 }
 
 // startSession replaces the request's session, if any, with a new one (a
@@ -166,26 +159,31 @@ func (h *Handlers) startSession(ctx context.Context, r *http.Request, n session.
 	return token, s, err
 }
 
+// pending loads the request's pending sign-in; no session, a timed-out
+// one or one that is not pending is login_expired (API.md).
+func (h *Handlers) pending(r *http.Request) (*Auth, error) {
+	a, err := h.load(r)
+	switch {
+	case errors.Is(err, session.ErrNoSession), errors.Is(err, session.ErrExpired):
+		return nil, errLoginExpired()
+	case err != nil:
+		return nil, err
+	case a.Session.Level != db.LevelPending:
+		return nil, errLoginExpired()
+	}
+	return a, nil
+}
+
 // Verify is POST /api/auth/verify: the second step of a sign-in.
-func (h *Handlers) Verify(w http.ResponseWriter, r *http.Request) {
+func (h *Handlers) Verify(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	var req api.CodeRequest
 	if err := httpx.DecodeValid(w, r, &req, false); err != nil {
-		httpx.Error(w, r, err)
-		return
+		return err
 	}
-	a, err := h.load(r)
+	a, err := h.pending(r)
 	if err != nil {
-		if errors.Is(err, session.ErrNoSession) || errors.Is(err, session.ErrExpired) {
-			httpx.Error(w, r, errLoginExpired())
-			return
-		}
-		httpx.Error(w, r, err)
-		return
-	}
-	if a.Session.Level != db.LevelPending {
-		httpx.Error(w, r, errLoginExpired())
-		return
+		return err
 	}
 	var ok bool
 	switch a.Session.Method {
@@ -197,19 +195,16 @@ func (h *Handlers) Verify(w http.ResponseWriter, r *http.Request) {
 		err = errLoginExpired()
 	}
 	if err != nil {
-		httpx.Error(w, r, err)
-		return
+		return err
 	}
 	if !ok {
-		httpx.Error(w, r, errInvalidCode())
-		return
+		return errInvalidCode()
 	}
 	n := session.New{UserID: a.User.ID, Level: db.LevelFull, IP: httpx.ClientIP(r), UserAgent: r.UserAgent()}
 	if a.User.TFAEnforced {
 		st, err := h.tfaStatus(ctx, h.DB, a.User)
 		if err != nil {
-			httpx.Error(w, r, err)
-			return
+			return err
 		}
 		if !totpOn(st) {
 			n.Level = db.LevelEnroll
@@ -217,24 +212,23 @@ func (h *Handlers) Verify(w http.ResponseWriter, r *http.Request) {
 	}
 	token, s, err := h.startSession(ctx, r, n, audit.Login, nil)
 	if err != nil {
-		httpx.Error(w, r, err)
-		return
+		return err
 	}
 	h.Sessions.SetCookie(w, token, s)
 	if n.Level == db.LevelEnroll {
 		httpx.JSON(w, http.StatusOK, api.LoginResponse{Status: api.StatusEnroll})
-		return
+		return nil
 	}
 	user := userOf(a.User)
 	httpx.JSON(w, http.StatusOK, api.LoginResponse{Status: api.StatusOK, User: &user})
+	return nil
 }
 
 // Logout is POST /api/auth/logout: the session is deleted on the server.
-func (h *Handlers) Logout(w http.ResponseWriter, r *http.Request) {
+func (h *Handlers) Logout(w http.ResponseWriter, r *http.Request) error {
 	var body struct{}
 	if err := httpx.Decode(w, r, &body, true); err != nil {
-		httpx.Error(w, r, err)
-		return
+		return err
 	}
 	if token := h.Sessions.Token(r); token != "" {
 		ctx := r.Context()
@@ -254,12 +248,12 @@ func (h *Handlers) Logout(w http.ResponseWriter, r *http.Request) {
 			return nil
 		})
 		if err != nil {
-			httpx.Error(w, r, err)
-			return
+			return err
 		}
 	}
 	h.Sessions.ClearCookie(w)
 	httpx.NoContent(w)
+	return nil
 }
 
 // checkEmailCode checks the email code of a pending sign-in under the
@@ -295,30 +289,19 @@ func (h *Handlers) checkEmailCode(ctx context.Context, r *http.Request, a *Auth,
 }
 
 // Resend is POST /api/auth/resend: a new email code for the pending sign-in.
-func (h *Handlers) Resend(w http.ResponseWriter, r *http.Request) {
+func (h *Handlers) Resend(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	var body struct{}
 	if err := httpx.Decode(w, r, &body, true); err != nil {
-		httpx.Error(w, r, err)
-		return
+		return err
 	}
-	a, err := h.load(r)
+	a, err := h.pending(r)
 	if err != nil {
-		if errors.Is(err, session.ErrNoSession) || errors.Is(err, session.ErrExpired) {
-			httpx.Error(w, r, errLoginExpired())
-			return
-		}
-		httpx.Error(w, r, err)
-		return
-	}
-	if a.Session.Level != db.LevelPending {
-		httpx.Error(w, r, errLoginExpired())
-		return
+		return err
 	}
 	if a.Session.Method != api.MethodEmail {
-		httpx.Error(w, r, httpx.Fail(http.StatusBadRequest, api.CodeBadRequest,
-			"This sign-in is confirmed with an authenticator app code; there is nothing to resend."))
-		return
+		return httpx.Fail(http.StatusBadRequest, api.CodeBadRequest,
+			"This sign-in is confirmed with an authenticator app code; there is nothing to resend.")
 	}
 	err = h.Email.Send(ctx, a.Session.ID, a.User.Email, a.User.Language, true)
 	var soon *emailcode.TooSoonError
@@ -326,10 +309,11 @@ func (h *Handlers) Resend(w http.ResponseWriter, r *http.Request) {
 	case err == nil:
 		httpx.NoContent(w)
 	case errors.As(err, &soon):
-		httpx.Error(w, r, &ratelimit.LimitedError{RetryAfter: soon.RetryAfter})
+		return &ratelimit.LimitedError{RetryAfter: soon.RetryAfter}
 	case errors.Is(err, emailcode.ErrEnded), errors.Is(err, emailcode.ErrNoChallenge):
-		httpx.Error(w, r, errLoginExpired())
+		return errLoginExpired()
 	default:
-		h.mailFailed(w, r, err, a.User.Email)
+		return h.mailFailed(r, err, a.User.Email)
 	}
+	return nil
 }

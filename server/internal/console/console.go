@@ -2,6 +2,7 @@ package console
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -52,41 +53,35 @@ func AuthFrom(ctx context.Context) *Auth {
 }
 
 // Require wraps next so it runs only with a session of one of levels;
-// otherwise 401 unauthorized. An enrolment session reaching anything
-// else gets 403 enrollment_required.
-func (h *Handlers) Require(next http.HandlerFunc, levels ...string) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+// otherwise 401 unauthorized (and the cookie is dropped). An enrolment
+// session reaching anything else gets 403 enrollment_required.
+func (h *Handlers) Require(next httpx.HandlerFunc, levels ...string) httpx.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		a, err := h.load(r)
+		if errors.Is(err, session.ErrExpired) || errors.Is(err, session.ErrNoSession) {
+			h.Sessions.ClearCookie(w)
+			return httpx.ErrUnauthorized()
+		}
 		if err != nil {
-			if err == session.ErrExpired || err == session.ErrNoSession {
-				h.Sessions.ClearCookie(w)
-				httpx.Error(w, r, httpx.ErrUnauthorized())
-				return
-			}
-			httpx.Error(w, r, err)
-			return
+			return err
 		}
 		if err := h.rememberLanguage(r, a.User); err != nil {
-			httpx.Error(w, r, err)
-			return
+			return err
 		}
 		for _, l := range levels {
 			if a.Session.Level == l {
-				next(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, a)))
-				return
+				return next(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, a)))
 			}
 		}
 		if a.Session.Level == db.LevelEnroll {
-			httpx.Error(w, r, httpx.Fail(http.StatusForbidden, api.CodeEnrollmentRequired,
-				"Set up two-factor authentication first."))
-			return
+			return httpx.Fail(http.StatusForbidden, api.CodeEnrollmentRequired, "Set up two-factor authentication first.")
 		}
-		httpx.Error(w, r, httpx.ErrUnauthorized())
+		return httpx.ErrUnauthorized()
 	}
 }
 
 // Full wraps next for full sessions only.
-func (h *Handlers) Full(next http.HandlerFunc) http.HandlerFunc {
+func (h *Handlers) Full(next httpx.HandlerFunc) httpx.HandlerFunc {
 	return h.Require(next, db.LevelFull)
 }
 

@@ -21,50 +21,45 @@ var errWrongCode = errors.New("wrong code")
 
 // TOTPSetup is POST /api/account/tfa/setup: a new pending secret. Renewing
 // (TOTP already on) needs a step-up.
-func (h *Handlers) TOTPSetup(w http.ResponseWriter, r *http.Request) {
+func (h *Handlers) TOTPSetup(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	a := AuthFrom(ctx)
 	var req api.StepUp
 	if err := httpx.DecodeValid(w, r, &req, true); err != nil {
-		httpx.Error(w, r, err)
-		return
+		return err
 	}
 	st, err := h.tfaStatus(ctx, h.DB, a.User)
 	if err != nil {
-		httpx.Error(w, r, err)
-		return
+		return err
 	}
 	if totpOn(st) {
 		if err := h.stepUp(ctx, r, a, req, false); err != nil {
-			httpx.Error(w, r, err)
-			return
+			return err
 		}
 	}
 	setup, err := h.TOTP.Begin(ctx, a.User.ID, a.User.Username)
 	if err != nil {
-		httpx.Error(w, r, err)
-		return
+		return err
 	}
 	httpx.JSON(w, http.StatusOK, api.TOTPSetup{Secret: setup.Secret, OTPAuthURL: setup.OTPAuthURL, QRPNG: setup.QRPNG})
+	return nil
 }
 
 // TOTPEnable is POST /api/account/tfa/enable: a code of the pending secret
 // makes it the secret. Old secret and backup codes die, six new codes are
 // returned once, the user's other sessions end and any elevation ends. An
 // enrolment session becomes a full session (with a new token).
-func (h *Handlers) TOTPEnable(w http.ResponseWriter, r *http.Request) {
+func (h *Handlers) TOTPEnable(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	a := AuthFrom(ctx)
 	var req api.CodeRequest
 	if err := httpx.DecodeValid(w, r, &req, false); err != nil {
-		httpx.Error(w, r, err)
-		return
+		return err
 	}
 	// Wrong confirming codes count toward the second-factor limit.
 	attempt, err := h.Limiter.Begin(ctx, codeKeys(a.User.ID, httpx.ClientIP(r))...)
 	if err != nil {
-		httpx.Error(w, r, err)
-		return
+		return err
 	}
 	var codes []string
 	var renewed bool
@@ -107,22 +102,17 @@ func (h *Handlers) TOTPEnable(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case errors.Is(err, errWrongCode):
 		if err := h.codeFailed(ctx, r, a.User, attempt, "enable"); err != nil {
-			httpx.Error(w, r, err)
-			return
+			return err
 		}
-		httpx.Error(w, r, errInvalidCode())
-		return
+		return errInvalidCode()
 	case errors.Is(err, totp.ErrNoPending):
-		httpx.Error(w, r, httpx.Fail(http.StatusBadRequest, api.CodeBadRequest,
-			"No 2FA setup is waiting for a code (it lasts 15 minutes): start the setup again."))
-		return
+		return httpx.Fail(http.StatusBadRequest, api.CodeBadRequest,
+			"No 2FA setup is waiting for a code (it lasts 15 minutes): start the setup again.")
 	case err != nil:
-		httpx.Error(w, r, err)
-		return
+		return err
 	}
 	if err := attempt.Succeeded(ctx); err != nil {
-		httpx.Error(w, r, err)
-		return
+		return err
 	}
 	kind := notify.TFAEnabled
 	if renewed {
@@ -135,10 +125,10 @@ func (h *Handlers) TOTPEnable(w http.ResponseWriter, r *http.Request) {
 	}
 	acc, err := h.account(ctx, a)
 	if err != nil {
-		httpx.Error(w, r, err)
-		return
+		return err
 	}
 	httpx.JSON(w, http.StatusOK, api.TOTPEnabled{BackupCodes: codes, Account: *acc})
+	return nil
 }
 
 func normalizeTOTP(code string) string {
@@ -154,27 +144,23 @@ func normalizeTOTP(code string) string {
 // TOTPDisable is POST /api/account/tfa/disable (step-up): secret, backup
 // codes and replay record go; the user's other sessions end. Refused while
 // 2FA is enforced for the user.
-func (h *Handlers) TOTPDisable(w http.ResponseWriter, r *http.Request) {
+func (h *Handlers) TOTPDisable(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	a := AuthFrom(ctx)
 	var req api.StepUp
 	if err := httpx.DecodeValid(w, r, &req, true); err != nil {
-		httpx.Error(w, r, err)
-		return
+		return err
 	}
 	if a.User.TFAEnforced {
-		httpx.Error(w, r, httpx.Fail(http.StatusForbidden, api.CodeForbidden,
-			"Two-factor authentication is required for this account by an administrator."))
-		return
+		return httpx.Fail(http.StatusForbidden, api.CodeForbidden,
+			"Two-factor authentication is required for this account by an administrator.")
 	}
 	if err := h.stepUp(ctx, r, a, req, false); err != nil {
-		httpx.Error(w, r, err)
-		return
+		return err
 	}
 	st, err := h.tfaStatus(ctx, h.DB, a.User)
 	if err != nil {
-		httpx.Error(w, r, err)
-		return
+		return err
 	}
 	err = h.DB.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		if err := h.TOTP.Disable(ctx, tx, a.User.ID); err != nil {
@@ -192,42 +178,37 @@ func (h *Handlers) TOTPDisable(w http.ResponseWriter, r *http.Request) {
 		return h.Audit.Record(ctx, tx, a.User.ID, audit.TFADisabled, origin(r), "")
 	})
 	if err != nil {
-		httpx.Error(w, r, err)
-		return
+		return err
 	}
 	if totpOn(st) {
 		h.notify(r, a.User, notify.TFADisabled, a.User.Email, notify.Event{})
 	}
 	acc, err := h.account(ctx, a)
 	if err != nil {
-		httpx.Error(w, r, err)
-		return
+		return err
 	}
 	httpx.JSON(w, http.StatusOK, acc)
+	return nil
 }
 
 // BackupCodes is POST /api/account/tfa/backup-codes (step-up): six new
 // codes replace the old ones.
-func (h *Handlers) BackupCodes(w http.ResponseWriter, r *http.Request) {
+func (h *Handlers) BackupCodes(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	a := AuthFrom(ctx)
 	var req api.StepUp
 	if err := httpx.DecodeValid(w, r, &req, true); err != nil {
-		httpx.Error(w, r, err)
-		return
+		return err
 	}
 	st, err := h.tfaStatus(ctx, h.DB, a.User)
 	if err != nil {
-		httpx.Error(w, r, err)
-		return
+		return err
 	}
 	if !totpOn(st) {
-		httpx.Error(w, r, httpx.Fail(http.StatusBadRequest, api.CodeBadRequest, "Backup codes come with 2FA: enable 2FA first."))
-		return
+		return httpx.Fail(http.StatusBadRequest, api.CodeBadRequest, "Backup codes come with 2FA: enable 2FA first.")
 	}
 	if err := h.stepUp(ctx, r, a, req, false); err != nil {
-		httpx.Error(w, r, err)
-		return
+		return err
 	}
 	var codes []string
 	err = h.DB.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
@@ -238,9 +219,9 @@ func (h *Handlers) BackupCodes(w http.ResponseWriter, r *http.Request) {
 		return h.Audit.Record(ctx, tx, a.User.ID, audit.BackupCodesRegenerated, origin(r), "")
 	})
 	if err != nil {
-		httpx.Error(w, r, err)
-		return
+		return err
 	}
 	h.notify(r, a.User, notify.BackupCodesRegenerated, a.User.Email, notify.Event{})
 	httpx.JSON(w, http.StatusOK, api.BackupCodes{BackupCodes: codes})
+	return nil
 }

@@ -54,3 +54,15 @@ func LogFrom(r *http.Request) *slog.Logger {
 	}
 	return slog.Default()
 }
+
+// HandlerFunc is a handler that returns its failure instead of writing it:
+// ServeHTTP sends a returned error with Error, so handlers read as
+// decode → check → act → answer, without an error block at every step.
+type HandlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// ServeHTTP runs f and sends its error, if any.
+func (f HandlerFunc) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if err := f(w, r); err != nil {
+		Error(w, r, err)
+	}
+}

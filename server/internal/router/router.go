@@ -29,15 +29,16 @@ func New(d Deps) (http.Handler, error) {
 	c := d.Console
 	t := newTable()
 
-	t.handle("GET "+api.PathHealth, func(w http.ResponseWriter, r *http.Request) {
+	t.handle("GET "+api.PathHealth, func(w http.ResponseWriter, r *http.Request) error {
 		httpx.JSON(w, http.StatusOK, api.Health{Status: "ok"})
+		return nil
 	})
-	t.handle("GET "+api.PathReady, func(w http.ResponseWriter, r *http.Request) {
+	t.handle("GET "+api.PathReady, func(w http.ResponseWriter, r *http.Request) error {
 		if err := d.DB.PingContext(r.Context()); err != nil {
-			httpx.Error(w, r, err)
-			return
+			return err
 		}
 		httpx.JSON(w, http.StatusOK, api.Health{Status: "ok"})
+		return nil
 	})
 
 	t.handle("POST "+api.PathLogin, c.Login)
@@ -77,15 +78,15 @@ func New(d Deps) (http.Handler, error) {
 // table collects "METHOD /path" routes so that a known path called with
 // another method gets a JSON 405 with Allow instead of ServeMux's text.
 type table struct {
-	routes  map[string]http.HandlerFunc
+	routes  map[string]httpx.HandlerFunc
 	methods map[string][]string
 }
 
 func newTable() *table {
-	return &table{routes: map[string]http.HandlerFunc{}, methods: map[string][]string{}}
+	return &table{routes: map[string]httpx.HandlerFunc{}, methods: map[string][]string{}}
 }
 
-func (t *table) handle(pattern string, h http.HandlerFunc) {
+func (t *table) handle(pattern string, h httpx.HandlerFunc) {
 	method, path, _ := strings.Cut(pattern, " ")
 	t.routes[pattern] = h
 	t.methods[path] = append(t.methods[path], method)
@@ -94,7 +95,7 @@ func (t *table) handle(pattern string, h http.HandlerFunc) {
 func (t *table) mux() *http.ServeMux {
 	mux := http.NewServeMux()
 	for p, h := range t.routes {
-		mux.HandleFunc(p, h)
+		mux.Handle(p, h)
 	}
 	for path, methods := range t.methods {
 		sort.Strings(methods)
