@@ -162,3 +162,19 @@ func TestBadConfigurationAndCommands(t *testing.T) {
 		t.Fatalf("migrate again: %+v", r)
 	}
 }
+
+func TestProductionNeverPrintsTheAdminPassword(t *testing.T) {
+	v := vars(t, testdb.SQLite(t))
+	v["TWOFOLD_PUBLIC_URL"] = "https://console.example.com"
+	r := runCLI(t, v, "", "serve")
+	if r.code == 0 || strings.Contains(r.stderr, "password:") || !strings.Contains(r.stderr, "TWOFOLD_ADMIN_PASSWORD") {
+		t.Fatalf("production start without an admin password: %+v", r)
+	}
+	// An admin made with `user create` is enough.
+	if r := runCLI(t, v, "a strong admin secret\n", "user", "create", "--username", "root", "--admin"); r.code != 0 {
+		t.Fatalf("user create: %+v", r)
+	}
+	if r := serveUntilReady(t, v); r.code != 0 || strings.Contains(r.stderr, "password:") {
+		t.Fatalf("production start with an admin: %+v", r)
+	}
+}

@@ -1,0 +1,151 @@
+package session_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"twofold/server/internal/clock"
+	"twofold/server/internal/db"
+	"twofold/server/internal/session"
+	"twofold/server/internal/testdb"
+)
+
+func setup(t *testing.T, url string) (*db.DB, *clock.Fake, *session.Manager, int64) {
+	t.Helper()
+	ctx := context.Background()
+	d, err := db.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	if _, err := d.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	c := clock.NewFake(time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC))
+	now := c.Now()
+	u := &db.User{Username: "u", UsernameKey: "u", PasswordHash: "x", CreatedAt: now, UpdatedAt: now, PasswordChangedAt: now}
+	if _, err := d.NewInsert().Model(u).Returning("id").Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return d, c, session.NewManager(d, c, session.Config{Idle: time.Hour, Max: 24 * time.Hour}), u.ID
+}
+
+func TestTokensAreRandomAndStoredHashed(t *testing.T) {
+	testdb.Engines(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		d, _, m, uid := setup(t, url)
+		seen := map[string]bool{}
+		for i := 0; i < 20; i++ {
+			tok, s, err := m.Create(ctx, d, session.New{UserID: uid, Level: db.LevelFull})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(tok) != 43 || seen[tok] {
+				t.Fatalf("token %q: want 43 base64url characters (256 bits), never repeated", tok)
+			}
+			seen[tok] = true
+			if bytes.Contains(s.TokenHash, []byte(tok)) || !bytes.Equal(s.TokenHash, session.HashToken(tok)) {
+				t.Fatal("the stored hash is not the token's SHA-256")
+			}
+			got, err := m.Lookup(ctx, tok)
+			if err != nil || got.ID != s.ID {
+				t.Fatalf("lookup: %v %v", got, err)
+			}
+		}
+		var stored []db.Session
+		d.NewSelect().Model(&stored).Scan(ctx)
+		for _, s := range stored {
+			for tok := range seen {
+				if strings.Contains(string(s.TokenHash), tok) {
+					t.Fatal("a token is stored in clear")
+				}
+			}
+		}
+		for _, bad := range []string{"", "nope", strings.Repeat("a", 500)} {
+			if _, err := m.Lookup(ctx, bad); !errors.Is(err, session.ErrNoSession) {
+				t.Errorf("lookup %q: %v", bad, err)
+			}
+		}
+	})
+}
+
+func TestLastSeenWrittenAtMostOnceAMinute(t *testing.T) {
+	testdb.Engines(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		d, c, m, uid := setup(t, url)
+		tok, s, _ := m.Create(ctx, d, session.New{UserID: uid, Level: db.LevelFull})
+		lastSeen := func() time.Time {
+			var row db.Session
+			if err := d.NewSelect().Model(&row).Where("id = ?", s.ID).Scan(ctx); err != nil {
+				t.Fatal(err)
+			}
+			return row.LastSeenAt
+		}
+		start := lastSeen()
+		for i := 0; i < 5; i++ {
+			c.Advance(10 * time.Second)
+			if _, err := m.Lookup(ctx, tok); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if !lastSeen().Equal(start) {
+			t.Fatal("last seen written within the first minute")
+		}
+		c.Advance(15 * time.Second)
+		m.Lookup(ctx, tok)
+		if got := lastSeen(); !got.Equal(c.Now()) {
+			t.Fatalf("last seen %v after a minute, want %v", got, c.Now())
+		}
+	})
+}
+
+func TestExpiryAndCleanup(t *testing.T) {
+	testdb.Engines(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		d, c, m, uid := setup(t, url)
+		pendingTok, _, _ := m.Create(ctx, d, session.New{UserID: uid, Level: db.LevelPending, Method: "totp"})
+		fullTok, _, _ := m.Create(ctx, d, session.New{UserID: uid, Level: db.LevelFull})
+		idleTok, _, _ := m.Create(ctx, d, session.New{UserID: uid, Level: db.LevelFull})
+		for i := 0; i < 10; i++ { // the full one is used, the idle one is not
+			c.Advance(5*time.Minute + time.Second)
+			if _, err := m.Lookup(ctx, fullTok); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := m.Lookup(ctx, pendingTok); !errors.Is(err, session.ErrExpired) {
+			t.Fatalf("pending session after 50 minutes: %v", err)
+		}
+		c.Advance(15 * time.Minute)
+		n, err := m.DeleteExpired(ctx)
+		if err != nil || n != 1 {
+			t.Fatalf("DeleteExpired removed %d (%v), want the idle session", n, err)
+		}
+		if _, err := m.Lookup(ctx, idleTok); !errors.Is(err, session.ErrNoSession) {
+			t.Fatalf("idle session after cleanup: %v", err)
+		}
+		if _, err := m.Lookup(ctx, fullTok); err != nil {
+			t.Fatalf("used session: %v", err)
+		}
+	})
+}
+
+func TestCookie(t *testing.T) {
+	_, c, _, _ := setup(t, testdb.SQLite(t))
+	m := session.NewManager(nil, c, session.Config{Idle: time.Hour, Max: 24 * time.Hour, Secure: true})
+	rec := httptest.NewRecorder()
+	m.SetCookie(rec, "tok", &session.Session{ExpiresAt: c.Now().Add(24 * time.Hour)})
+	h := rec.Header().Get("Set-Cookie")
+	for _, want := range []string{"__Host-twofold_session=tok", "Path=/", "Max-Age=86400", "HttpOnly", "Secure", "SameSite=Strict"} {
+		if !strings.Contains(h, want) {
+			t.Errorf("cookie %q lacks %q", h, want)
+		}
+	}
+	if strings.Contains(h, "Domain=") {
+		t.Errorf("a __Host- cookie must have no Domain: %q", h)
+	}
+}
