@@ -48,3 +48,58 @@ func UpdateAccount(ctx context.Context, req api.AccountUpdate) (*api.Account, er
 func ChangePassword(ctx context.Context, req api.PasswordChange) error {
 	return do(ctx, "POST", api.PathPassword, req, nil)
 }
+
+// Verify is POST /api/auth/verify: the second sign-in step with a TOTP
+// code, a backup code or an emailed code. It may answer Status enroll.
+func Verify(ctx context.Context, code string) (*api.LoginResponse, error) {
+	var resp api.LoginResponse
+	if err := do(ctx, "POST", api.PathVerify, api.CodeRequest{Code: code}, &resp); err != nil {
+		return nil, err
+	}
+	return &resp, nil
+}
+
+// Resend is POST /api/auth/resend: a new emailed code for the pending
+// sign-in (rate_limited with RetryAfter inside the cooldown).
+func Resend(ctx context.Context) error {
+	return do(ctx, "POST", api.PathResend, struct{}{}, nil)
+}
+
+// TOTPSetup is POST /api/account/tfa/setup: a new pending secret (step-up
+// when TOTP is already on: renewing).
+func TOTPSetup(ctx context.Context, req api.StepUp) (*api.TOTPSetup, error) {
+	var s api.TOTPSetup
+	if err := do(ctx, "POST", api.PathTOTPSetup, req, &s); err != nil {
+		return nil, err
+	}
+	return &s, nil
+}
+
+// TOTPEnable is POST /api/account/tfa/enable with a code of the pending
+// secret: six backup codes, shown once, and the account.
+func TOTPEnable(ctx context.Context, code string) (*api.TOTPEnabled, error) {
+	var res api.TOTPEnabled
+	if err := do(ctx, "POST", api.PathTOTPEnable, api.CodeRequest{Code: code}, &res); err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+// TOTPDisable is POST /api/account/tfa/disable (step-up).
+func TOTPDisable(ctx context.Context, req api.StepUp) (*api.Account, error) {
+	var acc api.Account
+	if err := do(ctx, "POST", api.PathTOTPDisable, req, &acc); err != nil {
+		return nil, err
+	}
+	return &acc, nil
+}
+
+// RegenerateBackupCodes is POST /api/account/tfa/backup-codes (step-up):
+// six new codes replace the old ones.
+func RegenerateBackupCodes(ctx context.Context, req api.StepUp) (*api.BackupCodes, error) {
+	var res api.BackupCodes
+	if err := do(ctx, "POST", api.PathBackupCodes, req, &res); err != nil {
+		return nil, err
+	}
+	return &res, nil
+}

@@ -7,24 +7,25 @@ import (
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"twofold/app/apiclient"
+	"twofold/app/console/form"
+	"twofold/app/i18n"
 	"twofold/app/widget"
 	"twofold/shared/api"
 	"twofold/shared/validate"
 )
 
 // basicFields are the basic settings form's fields, in order.
-var basicFields = []formField{
-	{"email", "email"},
-	{"email_verification", "email-verification"},
-	{"password", "stepup-password"},
+var basicFields = []form.Field{
+	{Name: "email", InputID: "email"},
+	{Name: "email_verification", InputID: "email-verification"},
+	{Name: "password", InputID: "stepup-password"},
+	{Name: "code", InputID: "stepup-code"},
 }
 
-// elevationMargin: an elevation that ends sooner than this is treated as
-// ended, so the password is asked before the server would refuse.
-const elevationMargin = 15 * time.Second
-
 // basicForm is the "Basic Settings" form: email and email login
-// verification, saved together with PUT /api/account (step-up).
+// verification, saved together with PUT /api/account (step-up: the
+// current password while TOTP is off, a 2FA code while it is on, as in
+// the seed's 3-2fa-settings screenshots).
 type basicForm struct {
 	app.Compo
 
@@ -35,11 +36,12 @@ type basicForm struct {
 	from              *api.Account // the account the fields were filled from
 	email             string
 	emailVerification bool
-	password          string // step-up: the current password
+	password          string // step-up while TOTP is off: the current password
 	stepUpAsked       bool   // the server answered step_up_required
+	stepUp            form.StepUp
 	busy              bool
 	saved             bool
-	errs              problems
+	errs              form.Problems
 }
 
 // OnInit fills the fields from the account before the first render.
@@ -66,39 +68,35 @@ func (f *basicForm) fill() {
 // TOTP is off, unless the session is elevated (a recent sign-in or
 // confirmation), or when the server asked for it.
 func (f *basicForm) needPassword() bool {
-	if totpOn(f.Account.TFA.State) {
-		// While TOTP is on, the step-up is a 2FA code: its field
-		// ("stepup-code") comes with the TOTP issue.
+	if form.TOTPOn(f.Account.TFA.State) {
 		return false
 	}
-	return f.stepUpAsked || !elevated(f.Account, time.Now())
-}
-
-func totpOn(state string) bool { return state == api.TFAEnabled || state == api.TFAExpired }
-
-// elevated reports whether the session's step-up still lasts at now.
-func elevated(acc *api.Account, now time.Time) bool {
-	return acc.ElevatedUntil != nil && acc.ElevatedUntil.After(now.Add(elevationMargin))
+	return f.stepUpAsked || !form.Elevated(f.Account, time.Now())
 }
 
 func (f *basicForm) Render() app.UI {
 	noEmail := strings.TrimSpace(f.email) == ""
-	verifyHint := "Each sign-in will also ask for a code sent to this address."
-	if noEmail {
-		verifyHint = "Add an email address to turn this on."
+	tfaOn := form.TOTPOn(f.Account.TFA.State)
+	verifyHint := i18n.T("basic.verification.hint")
+	switch {
+	case tfaOn:
+		verifyHint = i18n.T("basic.verification.hint_tfa")
+	case noEmail:
+		verifyHint = i18n.T("basic.verification.hint_no_email")
 	}
 	return app.Form().ID("basic-form").Class("form").NoValidate(true).OnSubmit(f.submit).Body(
-		widget.Alert{ID: "basic-error", Text: f.errs.alert}.UI(),
+		widget.Alert{ID: "basic-error", Text: f.errs.Alert}.UI(),
 		widget.Field{
-			ID: "email", Label: "Email", Type: "email", Value: f.email,
-			Autocomplete: "email", Placeholder: "name@example.com", Error: f.errs.msg("email"),
+			ID: "email", Label: i18n.T("basic.email.label"), Type: "email", Value: f.email,
+			Autocomplete: "email", Placeholder: i18n.T("basic.email.placeholder"), Error: f.errs.Msg("email"),
 			OnInput: f.emailInput,
 		}.UI(),
 		widget.Checkbox{
-			ID: "email-verification", Label: "Enable email login verification",
-			// Like the seed: off and greyed while there is no email.
-			Checked: f.verificationShown(), Disabled: noEmail,
-			Hint: verifyHint, Error: f.errs.msg("email_verification"),
+			ID: "email-verification", Label: i18n.T("basic.verification.label"),
+			// Like the seed: off and greyed while there is no email; greyed
+			// (but kept and shown) while TOTP supersedes it.
+			Checked: f.verificationShown(), Disabled: noEmail || tfaOn,
+			Hint: verifyHint, Error: f.errs.Msg("email_verification"),
 			OnChange: func(ctx app.Context, e app.Event) {
 				f.emailVerification, f.saved = widget.CheckedValue(ctx), false
 			},
@@ -107,29 +105,37 @@ func (f *basicForm) Render() app.UI {
 			return []app.UI{
 				hiddenUsername(f.Account.User.Username),
 				widget.Field{
-					ID: "stepup-password", Label: "Current password", Type: "password", Value: f.password,
-					Autocomplete: "current-password", Required: true, Error: f.errs.msg("password"),
-					Hint:    "Confirm your identity to change these settings.",
+					ID: "stepup-password", Label: i18n.T("stepup.password.label"), Type: "password", Value: f.password,
+					Autocomplete: "current-password", Required: true, Error: f.errs.Msg("password"),
+					Hint:    i18n.T("stepup.password.hint"),
 					OnInput: func(ctx app.Context, e app.Event) { f.password = widget.InputValue(ctx) },
 				}.UI(),
 			}
 		}),
+		app.If(f.stepUp.NeedsCode(f.Account), func() app.UI {
+			return form.StepUpCodeField("stepup-code", f.stepUp.Code, f.errs.Msg("code"),
+				func(ctx app.Context, e app.Event) { f.stepUp.Code, f.saved = widget.InputValue(ctx), false })
+		}),
 		app.Div().Class("form-actions").Body(
-			widget.Button{ID: "basic-submit", Label: "Submit", BusyLabel: "Saving…", Busy: f.busy}.UI(),
+			widget.Button{ID: "basic-submit", Label: i18n.T("basic.submit"), BusyLabel: i18n.T("form.saving"), Busy: f.busy}.UI(),
 			app.If(f.saved, func() app.UI {
-				return app.P().ID("basic-saved").Class("saved").Role("status").Text("Saved.")
+				return app.P().ID("basic-saved").Class("saved").Role("status").Text(i18n.T("form.saved"))
 			}),
 		),
 	)
 }
 
 // emailInput keeps the email. The verification box is off and disabled
-// while the email is empty; the tick comes back with an email. The DOM is
-// set too: a box ticked just before the email was cleared (within one
-// frame) was never rendered ticked, so the render alone would not untick it.
+// while the email is empty; the tick comes back with an email. When the
+// email is cleared the DOM is unticked too: a box ticked just before
+// (within one frame) was never rendered ticked, so the render alone would
+// not untick it. Only then: writing the DOM after every keystroke could
+// undo a click on the box that comes before the deferred write runs.
 func (f *basicForm) emailInput(ctx app.Context, e app.Event) {
 	f.email, f.saved = widget.InputValue(ctx), false
-	setChecked(ctx, "email-verification", f.verificationShown)
+	if strings.TrimSpace(f.email) == "" {
+		form.SetChecked(ctx, "email-verification", f.verificationShown)
+	}
 }
 
 // verificationShown is the state of the verification box: ticked only
@@ -146,17 +152,25 @@ func (f *basicForm) submit(ctx app.Context, e app.Event) {
 	email := strings.TrimSpace(f.email)
 	verification := f.verificationShown()
 	req := api.AccountUpdate{Email: &email, EmailVerification: &verification}
-	askPassword := f.needPassword()
+	askPassword, askCode := f.needPassword(), f.stepUp.NeedsCode(f.Account)
 	if askPassword {
 		req.Password = f.password
 	}
-	f.saved = false
-	f.errs = fromValidation(validate.Struct(&req))
-	if askPassword && f.password == "" {
-		f.errs.set("password", "required", validate.Message("required"))
+	if askCode {
+		req.Code = strings.TrimSpace(f.stepUp.Code)
 	}
-	if !f.errs.empty() {
-		focusLater(ctx, f.errs.first(basicFields, "basic-error"))
+	f.saved = false
+	f.errs = form.FromValidation(validate.Struct(&req))
+	if askPassword && f.password == "" {
+		f.errs.SetRule("password", "required")
+	}
+	if askCode {
+		if rule := validate.TFACode(req.Code); rule != "" {
+			f.errs.SetRule("code", rule)
+		}
+	}
+	if !f.errs.Empty() {
+		form.FocusLater(ctx, f.errs.First(basicFields, "basic-error"))
 		return
 	}
 	f.busy = true
@@ -166,7 +180,8 @@ func (f *basicForm) submit(ctx app.Context, e app.Event) {
 			f.busy = false
 			if err == nil {
 				f.password, f.stepUpAsked, f.saved = "", false, true
-				clearInputs(ctx, "stepup-password")
+				f.stepUp = form.StepUp{}
+				form.ClearInputs(ctx, "stepup-password", "stepup-code")
 				f.Account = acc
 				f.fill()
 				if f.OnSaved != nil {
@@ -174,38 +189,34 @@ func (f *basicForm) submit(ctx app.Context, e app.Event) {
 				}
 				return
 			}
-			if apiclient.SignedOut(err) {
-				ctx.Navigate(PathSignIn)
+			if signedOutOr(ctx, err) {
 				return
 			}
 			f.failed(ctx, err)
-			focusLater(ctx, f.errs.first(basicFields, "basic-error"))
+			form.FocusLater(ctx, f.errs.First(basicFields, "basic-error"))
 		})
 	})
 }
 
-// failed shows why saving failed. A wrong step-up password is an error of
-// its field, not a sign-out.
+// failed shows why saving failed. A wrong step-up password or code is an
+// error of its field, not a sign-out.
 func (f *basicForm) failed(ctx app.Context, err error) {
-	ae := apiclient.APIError(err)
 	switch {
-	case apiclient.Is(err, api.CodeStepUpRequired) && totpOn(f.Account.TFA.State):
-		// The 2FA code field comes with the TOTP issue; until then the
-		// server's message goes to the alert.
-		f.errs = problems{alert: ae.Message}
+	case form.TOTPOn(f.Account.TFA.State) &&
+		form.StepUpFailed(ctx, err, &f.stepUp, &f.errs, "code", "stepup-code"):
 	case apiclient.Is(err, api.CodeStepUpRequired):
 		f.stepUpAsked = true
-		f.errs = problems{}
-		f.errs.set("password", api.CodeStepUpRequired, ae.Message)
+		f.errs = form.Problems{}
+		f.errs.Set("password", api.CodeStepUpRequired, i18n.T("stepup.password.needed"))
 	case apiclient.Is(err, api.CodeInvalidCredentials):
 		f.password = ""
-		clearInputs(ctx, "stepup-password")
-		f.errs = problems{}
-		f.errs.set("password", api.CodeInvalidCredentials, "The password is wrong.")
+		form.ClearInputs(ctx, "stepup-password")
+		f.errs = form.Problems{}
+		f.errs.Set("password", api.CodeInvalidCredentials, i18n.T("stepup.password.wrong"))
 	case apiclient.Is(err, api.CodeConflict):
-		f.errs = problems{}
-		f.errs.set("email", api.CodeConflict, ae.Message)
+		f.errs = form.Problems{}
+		f.errs.Set("email", api.CodeConflict, i18n.T("basic.email.taken"))
 	default:
-		f.errs = fromError(err, basicFields)
+		f.errs = form.FromError(err, basicFields)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"twofold/app/apiclient"
+	"twofold/app/console/form"
+	"twofold/app/i18n"
 	"twofold/app/widget"
 )
 
@@ -26,17 +28,17 @@ func (h *header) Render() app.UI {
 		app.Div().Class("topbar-inner").Body(
 			app.A().Href(PathSignIn).Class("brand").Body(
 				app.Span().Class("brand-logo").Aria("hidden", true),
-				app.Span().Text("Twofold"),
+				app.Span().Text(i18n.T("app.name")),
 			),
 			app.If(h.Username != "", func() app.UI {
 				return app.Div().Class("user").Body(
 					app.Span().Class("avatar").Aria("hidden", true).Text(initial(h.Username)),
 					app.Span().Class("user-name").Body(
-						app.Span().Class("sr-only").Text("Signed in as "),
+						app.Span().Class("sr-only").Text(i18n.T("header.signed_in_as")),
 						app.Text(h.Username),
 					),
 					widget.Button{
-						ID: "signout", Label: "Sign out", BusyLabel: "Signing out…",
+						ID: "signout", Label: i18n.T("header.sign_out"), BusyLabel: i18n.T("header.signing_out"),
 						Type: "button", Kind: widget.ButtonSecondary, Busy: h.busy,
 						OnClick: h.signOut,
 					}.UI(),
@@ -60,8 +62,8 @@ func (h *header) signOut(ctx app.Context, e app.Event) {
 		ctx.Dispatch(func(ctx app.Context) {
 			h.busy = false
 			if err != nil && !apiclient.SignedOut(err) {
-				h.err = "Sign-out failed. " + errorText(err)
-				focusLater(ctx, "signout-error")
+				h.err = i18n.T("header.sign_out_failed", "detail", form.ErrorText(err))
+				form.FocusLater(ctx, "signout-error")
 				return
 			}
 			ctx.Navigate(PathSignIn)

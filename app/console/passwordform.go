@@ -1,9 +1,13 @@
 package console
 
 import (
+	"strings"
+
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"twofold/app/apiclient"
+	"twofold/app/console/form"
+	"twofold/app/i18n"
 	"twofold/app/widget"
 	"twofold/shared/api"
 	"twofold/shared/validate"
@@ -11,55 +15,62 @@ import (
 
 // passwordFields are the password form's fields, in order.
 // "confirm_password" is the UI's own: it is not sent.
-var passwordFields = []formField{
-	{"current_password", "password-current"},
-	{"new_password", "password-new"},
-	{"confirm_password", "password-confirm"},
+var passwordFields = []form.Field{
+	{Name: "current_password", InputID: "password-current"},
+	{Name: "new_password", InputID: "password-new"},
+	{Name: "confirm_password", InputID: "password-confirm"},
+	{Name: "code", InputID: "password-code"},
 }
 
 // passwordForm changes the password (POST /api/account/password). The
-// current password is its step-up while TOTP is off.
+// current password is its step-up while TOTP is off; while TOTP is on it
+// also needs a 2FA code unless the session is elevated.
 type passwordForm struct {
 	app.Compo
 
-	// Username is checked against the new password.
-	Username string
+	// Account gives the username (checked against the new password) and
+	// the 2FA state.
+	Account *api.Account
 	// OnChanged is called after a change (the session is now elevated).
 	OnChanged func(ctx app.Context)
 
 	current string
 	next    string
 	confirm string
+	stepUp  form.StepUp
 	busy    bool
 	saved   bool
-	errs    problems
+	errs    form.Problems
 }
 
 func (f *passwordForm) Render() app.UI {
 	return app.Form().ID("password-form").Class("form").NoValidate(true).OnSubmit(f.submit).Body(
-		widget.Alert{ID: "password-error", Text: f.errs.alert}.UI(),
-		hiddenUsername(f.Username),
+		widget.Alert{ID: "password-error", Text: f.errs.Alert}.UI(),
+		hiddenUsername(f.Account.User.Username),
 		widget.Field{
-			ID: "password-current", Label: "Current password", Type: "password", Value: f.current,
-			Autocomplete: "current-password", Required: true, Error: f.errs.msg("current_password"),
+			ID: "password-current", Label: i18n.T("password.current.label"), Type: "password", Value: f.current,
+			Autocomplete: "current-password", Required: true, Error: f.errs.Msg("current_password"),
 			OnInput: func(ctx app.Context, e app.Event) { f.current, f.saved = widget.InputValue(ctx), false },
 		}.UI(),
 		widget.Field{
-			ID: "password-new", Label: "New password", Type: "password", Value: f.next,
-			Autocomplete: "new-password", Required: true, Error: f.errs.msg("new_password"),
-			Hint:    "At least " + itoa(validate.MinPasswordLen) + " characters, not your username, not a common password.",
+			ID: "password-new", Label: i18n.T("password.new.label"), Type: "password", Value: f.next,
+			Autocomplete: "new-password", Required: true, Error: f.errs.Msg("new_password"),
+			Hint:    i18n.T("password.new.hint", "min", form.Itoa(validate.MinPasswordLen)),
 			OnInput: func(ctx app.Context, e app.Event) { f.next, f.saved = widget.InputValue(ctx), false },
 		}.UI(),
 		widget.Field{
-			ID: "password-confirm", Label: "Confirm new password", Type: "password", Value: f.confirm,
-			Autocomplete: "new-password", Required: true, Error: f.errs.msg("confirm_password"),
+			ID: "password-confirm", Label: i18n.T("password.confirm.label"), Type: "password", Value: f.confirm,
+			Autocomplete: "new-password", Required: true, Error: f.errs.Msg("confirm_password"),
 			OnInput: func(ctx app.Context, e app.Event) { f.confirm, f.saved = widget.InputValue(ctx), false },
 		}.UI(),
+		app.If(f.stepUp.NeedsCode(f.Account), func() app.UI {
+			return form.StepUpCodeField("password-code", f.stepUp.Code, f.errs.Msg("code"),
+				func(ctx app.Context, e app.Event) { f.stepUp.Code, f.saved = widget.InputValue(ctx), false })
+		}),
 		app.Div().Class("form-actions").Body(
-			widget.Button{ID: "password-submit", Label: "Change password", BusyLabel: "Changing…", Busy: f.busy}.UI(),
+			widget.Button{ID: "password-submit", Label: i18n.T("password.submit"), BusyLabel: i18n.T("password.submitting"), Busy: f.busy}.UI(),
 			app.If(f.saved, func() app.UI {
-				return app.P().ID("password-saved").Class("saved").Role("status").
-					Text("Password changed. Your other sessions were signed out.")
+				return app.P().ID("password-saved").Class("saved").Role("status").Text(i18n.T("password.saved"))
 			}),
 		),
 	)
@@ -71,19 +82,28 @@ func (f *passwordForm) submit(ctx app.Context, e app.Event) {
 		return
 	}
 	req := api.PasswordChange{CurrentPassword: f.current, NewPassword: f.next}
+	askCode := f.stepUp.NeedsCode(f.Account)
+	if askCode {
+		req.Code = strings.TrimSpace(f.stepUp.Code)
+	}
 	f.saved = false
-	f.errs = fromValidation(validate.Struct(&req))
-	if rule := validate.NewPassword(f.Username, f.next); rule != "" {
-		f.errs.set("new_password", rule, validate.Message(rule))
+	f.errs = form.FromValidation(validate.Struct(&req))
+	if rule := validate.NewPassword(f.Account.User.Username, f.next); rule != "" {
+		f.errs.SetRule("new_password", rule)
 	}
 	switch {
 	case f.confirm == "":
-		f.errs.set("confirm_password", "required", validate.Message("required"))
+		f.errs.SetRule("confirm_password", "required")
 	case f.confirm != f.next:
-		f.errs.set("confirm_password", "eqfield", validate.Message("eqfield"))
+		f.errs.SetRule("confirm_password", "eqfield")
 	}
-	if !f.errs.empty() {
-		focusLater(ctx, f.errs.first(passwordFields, "password-error"))
+	if askCode {
+		if rule := validate.TFACode(req.Code); rule != "" {
+			f.errs.SetRule("code", rule)
+		}
+	}
+	if !f.errs.Empty() {
+		form.FocusLater(ctx, f.errs.First(passwordFields, "password-error"))
 		return
 	}
 	f.busy = true
@@ -94,24 +114,25 @@ func (f *passwordForm) submit(ctx app.Context, e app.Event) {
 			switch {
 			case err == nil:
 				f.current, f.next, f.confirm, f.saved = "", "", "", true
-				clearInputs(ctx, "password-current", "password-new", "password-confirm")
+				f.stepUp = form.StepUp{}
+				form.ClearInputs(ctx, "password-current", "password-new", "password-confirm", "password-code")
 				if f.OnChanged != nil {
 					f.OnChanged(ctx)
 				}
 				return
-			case apiclient.SignedOut(err):
-				ctx.Navigate(PathSignIn)
+			case signedOutOr(ctx, err):
 				return
 			case apiclient.Is(err, api.CodeInvalidCredentials):
 				// The current password is wrong: its field, not a sign-out.
 				f.current = ""
-				clearInputs(ctx, "password-current")
-				f.errs = problems{}
-				f.errs.set("current_password", api.CodeInvalidCredentials, "The current password is wrong.")
+				form.ClearInputs(ctx, "password-current")
+				f.errs = form.Problems{}
+				f.errs.Set("current_password", api.CodeInvalidCredentials, i18n.T("password.current.wrong"))
+			case form.StepUpFailed(ctx, err, &f.stepUp, &f.errs, "code", "password-code"):
 			default:
-				f.errs = fromError(err, passwordFields)
+				f.errs = form.FromError(err, passwordFields)
 			}
-			focusLater(ctx, f.errs.first(passwordFields, "password-error"))
+			form.FocusLater(ctx, f.errs.First(passwordFields, "password-error"))
 		})
 	})
 }

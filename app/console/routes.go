@@ -1,21 +1,27 @@
 // Package console is the WASM console: its one route table, the shell and
-// the pages.
+// the pages. The method packages (totp, emailcode, backupcode) hold the
+// pieces of each 2FA method; package form what the forms share.
 package console
 
 import "github.com/maxence-charriere/go-app/v10/pkg/app"
 
 // Paths of the console's pages.
 const (
-	PathSignIn   = "/"
+	PathSignIn = "/"
+	// PathVerify is the second sign-in step: ?method=totp or ?method=email
+	// (never a code, a token or the email address in the URL).
+	PathVerify = "/verify"
+	// PathEnroll is the page of a sign-in that must set up 2FA first (the
+	// enrolment session may only set up TOTP, read the account and sign out).
+	PathEnroll   = "/enroll"
 	PathSettings = "/settings"
-	// The second sign-in step ("/verify": TOTP or email code) and the
-	// enrolment page come with their issues: add them here and in
-	// nextPage (signin.go).
 )
 
 // Register declares the console's routes. The WASM binary and the server
 // (which pre-renders pages and answers 404 for other paths) both call it.
 func Register() {
 	app.Route(PathSignIn, func() app.Composer { return newSignIn() })
+	app.Route(PathVerify, func() app.Composer { return newVerify() })
+	app.Route(PathEnroll, func() app.Composer { return newEnroll() })
 	app.Route(PathSettings, func() app.Composer { return newSettings() })
 }

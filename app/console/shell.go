@@ -1,6 +1,10 @@
 package console
 
-import "github.com/maxence-charriere/go-app/v10/pkg/app"
+import (
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"twofold/app/i18n"
+)
 
 // shell is the frame of every page: its root element, the header and the
 // main content. The root carries data-mounted="true" only once the WASM
@@ -13,11 +17,11 @@ func shell(id string, mounted bool, username string, main ...app.UI) app.HTMLDiv
 		root = root.DataSet("mounted", true)
 	}
 	return root.Body(
-		app.A().Href("#main").Class("skip-link").Text("Skip to content"),
+		app.A().Href("#main").Class("skip-link").Text(i18n.T("shell.skip")),
 		&header{Username: username},
 		app.Main().ID("main").Class("main").TabIndex(-1).Body(main...),
 		app.Footer().Class("footer").Body(
-			app.P().Text("Twofold · account security console"),
+			app.P().Text(i18n.T("shell.footer")),
 		),
 	)
 }

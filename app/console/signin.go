@@ -4,15 +4,17 @@ import (
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"twofold/app/apiclient"
+	"twofold/app/console/form"
+	"twofold/app/i18n"
 	"twofold/app/widget"
 	"twofold/shared/api"
 	"twofold/shared/validate"
 )
 
 // signInFields are the sign-in form's fields, in order.
-var signInFields = []formField{
-	{"username", "signin-username"},
-	{"password", "signin-password"},
+var signInFields = []form.Field{
+	{Name: "username", InputID: "signin-username"},
+	{Name: "password", InputID: "signin-password"},
 }
 
 // signIn is the sign-in page ("/").
@@ -23,8 +25,8 @@ type signIn struct {
 	username string
 	password string
 	busy     bool
-	errs     problems
-	// notice tells about a second step this console cannot show yet.
+	errs     form.Problems
+	// notice tells why the browser is back here (a sign-in that expired).
 	notice string
 }
 
@@ -32,15 +34,17 @@ func newSignIn() *signIn { return &signIn{} }
 
 func (p *signIn) OnMount(ctx app.Context) { p.mounted = true }
 
-// OnNav goes to the settings when the browser is already signed in.
+// OnNav shows the notice left by the previous page and goes on when the
+// browser is already signed in.
 func (p *signIn) OnNav(ctx app.Context) {
-	ctx.Page().SetTitle("Sign in · Twofold")
+	ctx.Page().SetTitle(i18n.T("signin.page_title"))
 	if app.IsServer {
 		return
 	}
+	p.notice = takeFlash()
 	ctx.Async(func() {
-		if _, err := apiclient.Account(ctx); err == nil {
-			ctx.Dispatch(func(ctx app.Context) { ctx.Navigate(PathSettings) })
+		if acc, err := apiclient.Account(ctx); err == nil {
+			ctx.Dispatch(func(ctx app.Context) { ctx.Navigate(pageFor(acc)) })
 		}
 	})
 }
@@ -49,26 +53,26 @@ func (p *signIn) Render() app.UI {
 	return shell("signin-page", p.mounted, "",
 		app.Div().Class("auth").Body(
 			app.Div().Class("card auth-card").Body(
-				app.H1().Class("card-title").Text("Sign in"),
-				app.P().Class("muted").Text("Sign in to manage your account security."),
-				widget.Alert{ID: "signin-error", Kind: widget.AlertError, Text: p.errs.alert}.UI(),
+				app.H1().Class("card-title").Text(i18n.T("signin.title")),
+				app.P().Class("muted").Text(i18n.T("signin.intro")),
+				widget.Alert{ID: "signin-error", Kind: widget.AlertError, Text: p.errs.Alert}.UI(),
 				widget.Alert{ID: "signin-notice", Kind: widget.AlertInfo, Text: p.notice}.UI(),
 				app.Form().ID("signin-form").Class("form").NoValidate(true).OnSubmit(p.submit).Body(
 					widget.Field{
-						ID: "signin-username", Label: "Username", Value: p.username,
-						Autocomplete: "username", Required: true, Error: p.errs.msg("username"),
+						ID: "signin-username", Label: i18n.T("signin.username.label"), Value: p.username,
+						Autocomplete: "username", Required: true, Error: p.errs.Msg("username"),
 						OnInput: func(ctx app.Context, e app.Event) { p.username = widget.InputValue(ctx) },
 					}.UI(),
 					widget.Field{
-						ID: "signin-password", Label: "Password", Type: "password", Value: p.password,
-						Autocomplete: "current-password", Required: true, Error: p.errs.msg("password"),
+						ID: "signin-password", Label: i18n.T("signin.password.label"), Type: "password", Value: p.password,
+						Autocomplete: "current-password", Required: true, Error: p.errs.Msg("password"),
 						OnInput: func(ctx app.Context, e app.Event) { p.password = widget.InputValue(ctx) },
 					}.UI(),
 					app.Div().Class("form-actions").Body(
 						// Disabled in the server's pre-rendered page: the form
 						// only works once the WASM runs it.
 						widget.Button{
-							ID: "signin-submit", Label: "Sign in", BusyLabel: "Signing in…",
+							ID: "signin-submit", Label: i18n.T("signin.submit"), BusyLabel: i18n.T("signin.submitting"),
 							Busy: p.busy, Disabled: !p.mounted,
 						}.UI(),
 					),
@@ -85,8 +89,8 @@ func (p *signIn) submit(ctx app.Context, e app.Event) {
 	}
 	req := api.LoginRequest{Username: p.username, Password: p.password}
 	p.notice = ""
-	if p.errs = fromValidation(validate.Struct(&req)); !p.errs.empty() {
-		focusLater(ctx, p.errs.first(signInFields, "signin-error"))
+	if p.errs = form.FromValidation(validate.Struct(&req)); !p.errs.Empty() {
+		form.FocusLater(ctx, p.errs.First(signInFields, "signin-error"))
 		return
 	}
 	p.busy = true
@@ -98,12 +102,16 @@ func (p *signIn) submit(ctx app.Context, e app.Event) {
 				p.failed(ctx, err)
 				return
 			}
-			if next := nextPage(resp); next != "" {
-				ctx.Navigate(next)
+			next := nextPage(resp)
+			if next == "" {
+				p.errs = form.Problems{Alert: i18n.T("signin.unknown_status", "status", resp.Status)}
+				form.FocusLater(ctx, "signin-error")
 				return
 			}
 			p.password = ""
-			p.notice = secondStepNotice(resp)
+			handoff.method, handoff.hint = resp.Method, resp.EmailHint
+			handoff.mailFailed, handoff.sent = false, resp.Method == api.MethodEmail
+			ctx.Navigate(next)
 		})
 	})
 }
@@ -113,42 +121,21 @@ func (p *signIn) failed(ctx app.Context, err error) {
 	switch {
 	case apiclient.Is(err, api.CodeInvalidCredentials):
 		// One message whatever was wrong (API.md); the password is typed again.
-		p.errs = problems{alert: "Wrong username or password."}
+		p.errs = form.Problems{Alert: i18n.T("signin.wrong")}
 		p.password = ""
-		clearInputs(ctx, "signin-password")
-		focusLater(ctx, "signin-password")
+		form.ClearInputs(ctx, "signin-password")
+		form.FocusLater(ctx, "signin-password")
 		return
 	case apiclient.Is(err, api.CodeUnavailable) && apiclient.APIError(err).EmailHint != "":
-		// The mail server failed while sending the code: the pending
-		// sign-in is kept for the verification page (a later issue).
-		p.errs = problems{alert: "The sign-in code could not be sent to " + apiclient.APIError(err).EmailHint + ". Try again in a moment."}
+		// The password was right but the mail with the code failed: the
+		// pending sign-in is kept, so the verification page offers a resend.
+		p.password = ""
+		handoff.method, handoff.hint = api.MethodEmail, apiclient.APIError(err).EmailHint
+		handoff.mailFailed, handoff.sent = true, false
+		ctx.Navigate(PathVerify + "?method=" + api.MethodEmail)
+		return
 	default:
-		p.errs = fromError(err, signInFields)
+		p.errs = form.FromError(err, signInFields)
 	}
-	focusLater(ctx, p.errs.first(signInFields, "signin-error"))
-}
-
-// nextPage is where a successful password step leads, or "" when this
-// console has no page for it yet.
-func nextPage(resp *api.LoginResponse) string {
-	switch resp.Status {
-	case api.StatusOK:
-		return PathSettings
-	}
-	// StatusVerify ("/verify", TOTP or email code) and StatusEnroll come
-	// with their issues.
-	return ""
-}
-
-// secondStepNotice explains a second step this console cannot show yet.
-func secondStepNotice(resp *api.LoginResponse) string {
-	switch {
-	case resp.Status == api.StatusVerify && resp.Method == api.MethodEmail:
-		return "Your password is correct. This account also needs the code sent to " + resp.EmailHint + ", and this version of the console cannot ask for it yet."
-	case resp.Status == api.StatusVerify:
-		return "Your password is correct. This account also needs a code from your authenticator app, and this version of the console cannot ask for it yet."
-	case resp.Status == api.StatusEnroll:
-		return "Your password is correct. This account must set up two-factor authentication first, and this version of the console cannot do that yet."
-	}
-	return "The server answered with an unknown sign-in status \"" + resp.Status + "\"."
+	form.FocusLater(ctx, p.errs.First(signInFields, "signin-error"))
 }

@@ -6,6 +6,10 @@ import "github.com/maxence-charriere/go-app/v10/pkg/app"
 const (
 	ButtonPrimary   = "primary"
 	ButtonSecondary = "secondary"
+	// ButtonDanger turns something off (Disable 2FA).
+	ButtonDanger = "danger"
+	// ButtonAmber is the seed's "Renew 2FA".
+	ButtonAmber = "amber"
 )
 
 // Button is a button with a busy state: while Busy it is disabled,
@@ -19,7 +23,11 @@ type Button struct {
 	Kind     string
 	Busy     bool
 	Disabled bool
-	OnClick  app.EventHandler
+	// Small is a compact button (inside a line of text).
+	Small bool
+	// Icon adds a decorative icon before the label: "lock".
+	Icon    string
+	OnClick app.EventHandler
 }
 
 // UI renders the button.
@@ -36,7 +44,11 @@ func (b Button) UI() app.UI {
 	if b.Busy && b.BusyLabel != "" {
 		label = b.BusyLabel
 	}
-	btn := app.Button().ID(b.ID).Type(typ).Class("btn btn-" + kind)
+	cls := "btn btn-" + kind
+	if b.Small {
+		cls += " btn-sm"
+	}
+	btn := app.Button().ID(b.ID).Type(typ).Class(cls)
 	if b.Busy {
 		btn = btn.Aria("busy", true).Disabled(true)
 	} else if b.Disabled {
@@ -48,6 +60,9 @@ func (b Button) UI() app.UI {
 	return btn.Body(
 		app.If(b.Busy, func() app.UI {
 			return app.Span().Class("spinner").Aria("hidden", true)
+		}),
+		app.If(!b.Busy && b.Icon != "", func() app.UI {
+			return app.Span().Class("icon icon-"+b.Icon).Aria("hidden", true)
 		}),
 		app.Span().Text(label),
 	)

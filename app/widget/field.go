@@ -21,6 +21,15 @@ type Field struct {
 	Error        string
 	Required     bool
 	Disabled     bool
+	// InputMode is the keyboard a phone shows ("numeric" for digit-only
+	// codes); empty leaves the default.
+	InputMode string
+	// Pattern is the HTML pattern, for the browser's own hints (forms use
+	// noValidate: the console checks with the shared rules).
+	Pattern string
+	// Code marks an input that takes a code: no spell check, capitals or
+	// autocorrection, and a monospaced look.
+	Code bool
 	// OnInput receives every change; read the value with InputValue.
 	OnInput app.EventHandler
 }
@@ -55,6 +64,16 @@ func (f Field) UI() app.UI {
 	}
 	if f.Disabled {
 		in = in.Disabled(true)
+	}
+	if f.InputMode != "" {
+		in = in.Attr("inputmode", f.InputMode)
+	}
+	if f.Pattern != "" {
+		in = in.Pattern(f.Pattern)
+	}
+	if f.Code {
+		in = in.Class("input-code").Spellcheck(false).
+			Attr("autocapitalize", "none").Attr("autocorrect", "off")
 	}
 	if f.OnInput != nil {
 		in = in.OnInput(f.OnInput)

@@ -32,3 +32,60 @@ func IsDigits(s string, n int) bool {
 	}
 	return true
 }
+
+// Shapes of the second-factor codes, counted after NormalizeCode.
+const (
+	// TOTPDigits is the length of a TOTP code (RFC 6238, as authenticator
+	// apps show it) and of an emailed sign-in code.
+	TOTPDigits = 6
+	// BackupCodeLength is the length of a backup code without its dash
+	// (shown as xxxxx-xxxxx).
+	BackupCodeLength = 10
+)
+
+// Rules of the code fields, reported like validator tags.
+const (
+	// RuleSixDigits: a field that takes only a 6-digit code (TOTP
+	// confirmation, email code) holds something else.
+	RuleSixDigits = "six_digits"
+	// RuleTFACode: a field that takes a TOTP code or a backup code holds
+	// neither shape.
+	RuleTFACode = "tfa_code"
+)
+
+// SixDigitCode checks a field that takes only a 6-digit code. It returns
+// the failed rule ("required" or RuleSixDigits), or "".
+func SixDigitCode(s string) string {
+	c := NormalizeCode(s)
+	switch {
+	case c == "":
+		return "required"
+	case !IsDigits(c, TOTPDigits):
+		return RuleSixDigits
+	}
+	return ""
+}
+
+// TFACode checks a field that takes a TOTP code or a backup code: 6
+// digits, or 10 letters and digits. It only looks at the shape (the
+// server knows the backup codes' alphabet). It returns the failed rule
+// ("required" or RuleTFACode), or "".
+func TFACode(s string) string {
+	c := NormalizeCode(s)
+	switch {
+	case c == "":
+		return "required"
+	case IsDigits(c, TOTPDigits), len(c) == BackupCodeLength && isAlnum(c):
+		return ""
+	}
+	return RuleTFACode
+}
+
+func isAlnum(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'z') {
+			return false
+		}
+	}
+	return true
+}

@@ -113,6 +113,10 @@ func Message(rule string) string {
 		return "This password is too common; choose another one."
 	case "eqfield":
 		return "The two values do not match."
+	case RuleSixDigits:
+		return "Enter the 6-digit code."
+	case RuleTFACode:
+		return "Enter the 6-digit code from your app, or a backup code (xxxxx-xxxxx)."
 	}
 	return "This value is not valid."
 }

@@ -35,6 +35,8 @@ type env struct {
 	// URL is the server's base URL, http://127.0.0.1:<port>.
 	URL   string
 	Clock *clock.Fake
+	// Server is the running server (its database, services).
+	Server *server.Server
 	// browser is the tab's context without a deadline (for screenshots
 	// after a failure); ctx carries the test's deadline.
 	browser context.Context
@@ -62,10 +64,18 @@ func (s *safeBuffer) String() string {
 	return s.b.String()
 }
 
+// option adjusts the server a test starts.
+type option func(vars map[string]string)
+
+// withEnv sets a configuration variable of the server (e.g. its SMTP URL).
+func withEnv(name, value string) option {
+	return func(vars map[string]string) { vars[name] = value }
+}
+
 // start skips the test unless TWOFOLD_E2E=1, then starts a server on a
 // fresh SQLite database and a headless Chromium with a fresh profile. The
 // test gets timeout to run.
-func start(t *testing.T, timeout time.Duration) *env {
+func start(t *testing.T, timeout time.Duration, opts ...option) *env {
 	t.Helper()
 	if os.Getenv("TWOFOLD_E2E") != "1" {
 		t.Skip("browser test: set TWOFOLD_E2E=1 to run it (make test does)")
@@ -83,12 +93,12 @@ func start(t *testing.T, timeout time.Duration) *env {
 	}
 
 	e := &env{t: t, Clock: clock.NewFake(time.Now())}
-	e.startServer(static)
+	e.startServer(static, opts)
 	e.startBrowser(chromium, timeout)
 	return e
 }
 
-func (e *env) startServer(static fs.FS) {
+func (e *env) startServer(static fs.FS, opts []option) {
 	t := e.t
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -102,6 +112,9 @@ func (e *env) startServer(static fs.FS) {
 		config.EnvSecretKeyFile: filepath.Join(dir, "secret.key"),
 		config.EnvAdminPassword: adminPassword,
 		config.EnvPublicURL:     e.URL,
+	}
+	for _, o := range opts {
+		o(vars)
 	}
 	cfg, err := config.FromEnv(func(k string) string { return vars[k] })
 	if err != nil {
@@ -121,6 +134,7 @@ func (e *env) startServer(static fs.FS) {
 		ln.Close()
 		t.Fatalf("open server: %v", err)
 	}
+	e.Server = s
 	done := make(chan error, 1)
 	go func() { done <- s.Serve(ctx, ln) }()
 	t.Cleanup(func() {

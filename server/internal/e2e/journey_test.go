@@ -42,8 +42,8 @@ func TestWalkingSkeletonJourney(t *testing.T) {
 	if got := e.text("account-username"); got != "admin" {
 		t.Errorf("username: got %q, want admin", got)
 	}
-	if got := e.text("tfa-state"); got != "2FA: not enabled" {
-		t.Errorf("2FA state: got %q, want %q", got, "2FA: not enabled")
+	if got := e.text("tfa-enable"); got != "Enable 2FA" {
+		t.Errorf("2FA state: got %q, want the %q button", got, "Enable 2FA")
 	}
 	// Signing in with the password is a step-up for 5 minutes.
 	if e.present("stepup-password") {

@@ -1,4 +1,4 @@
-package console
+package form
 
 import "github.com/maxence-charriere/go-app/v10/pkg/app"
 
@@ -7,12 +7,16 @@ import "github.com/maxence-charriere/go-app/v10/pkg/app"
 // (text typed or a box ticked between two frames) or go-app does not write
 // a value (an empty "value"), these helpers write the DOM directly, after
 // the update is rendered.
+//
+// ctx.Defer runs only while ctx's source element is still mounted: from a
+// handler inside something the update removes (a dialog that closes), use
+// the context of a component that stays (the page).
 
-// clearInputs empties the inputs with ids once the update is rendered.
+// ClearInputs empties the inputs with ids once the update is rendered.
 // Setting a field's state back to "" is not enough: go-app drops an empty
 // "value" attribute instead of writing it, so the input would keep what
 // was typed.
-func clearInputs(ctx app.Context, ids ...string) {
+func ClearInputs(ctx app.Context, ids ...string) {
 	ctx.Defer(func(app.Context) {
 		for _, id := range ids {
 			if el := app.Window().GetElementByID(id); el.Truthy() {
@@ -22,22 +26,27 @@ func clearInputs(ctx app.Context, ids ...string) {
 	})
 }
 
-// focusLater moves the keyboard focus to the element id once the current
+// FocusLater moves the keyboard focus to the element id once the current
 // update is rendered.
-func focusLater(ctx app.Context, id string) {
+func FocusLater(ctx app.Context, id string) {
 	if id == "" {
 		return
 	}
-	ctx.Defer(func(app.Context) {
-		if el := app.Window().GetElementByID(id); el.Truthy() {
-			el.Call("focus")
-		}
-	})
+	ctx.Defer(func(app.Context) { Focus(id) })
 }
 
-// setChecked sets the checked property of the checkbox id, after the
+// Focus moves the keyboard focus to the element id now, if it exists.
+func Focus(id string) bool {
+	if el := app.Window().GetElementByID(id); el.Truthy() {
+		el.Call("focus")
+		return true
+	}
+	return false
+}
+
+// SetChecked sets the checked property of the checkbox id, after the
 // update is rendered, to what checked returns then.
-func setChecked(ctx app.Context, id string, checked func() bool) {
+func SetChecked(ctx app.Context, id string, checked func() bool) {
 	ctx.Defer(func(app.Context) {
 		if el := app.Window().GetElementByID(id); el.Truthy() {
 			el.Set("checked", checked())

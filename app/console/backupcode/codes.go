@@ -1,0 +1,152 @@
+// Package backupcode is the console's backup-code UI: the six codes shown
+// once (copy, download as a text file) and their regeneration. The codes
+// are stored hashed on the server, so they are never shown again.
+package backupcode
+
+import (
+	"strings"
+	"time"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"twofold/app/browser"
+	"twofold/app/i18n"
+	"twofold/app/widget"
+)
+
+// CodesDialogID is the id of the backup-codes dialog (and of the inline
+// block's title prefix).
+const CodesDialogID = "codes-dialog"
+
+// Codes shows new backup codes once, as the seed's dialog does, with
+// "Copy all", "Download" (a .txt file) and a close that says they were
+// saved. It is a modal dialog (settings) or, Inline, part of the
+// enrolment page.
+type Codes struct {
+	app.Compo
+
+	Codes    []string
+	Username string
+	// Inline renders the block in the page instead of a dialog.
+	Inline bool
+	// DoneLabel names the closing button (default "I have saved them").
+	DoneLabel string
+	// OnDone is the closing button, Escape and ×.
+	OnDone app.EventHandler
+
+	status string
+}
+
+// OnMount opens the dialog with the focus on its title, or moves the focus
+// to the inline title.
+func (c *Codes) OnMount(ctx app.Context) {
+	if c.Inline {
+		ctx.Defer(func(app.Context) {
+			if el := app.Window().GetElementByID(widget.TitleID(CodesDialogID)); el.Truthy() {
+				el.Call("focus")
+			}
+		})
+		return
+	}
+	widget.ShowModal(ctx, CodesDialogID, "")
+}
+
+func (c *Codes) Render() app.UI {
+	items := make([]app.UI, len(c.Codes))
+	for i, code := range c.Codes {
+		items[i] = app.Li().Body(app.Code().Class("code").Text(code))
+	}
+	done := c.DoneLabel
+	if done == "" {
+		done = i18n.T("backup.done")
+	}
+	body := []app.UI{
+		app.P().ID("codes-intro").Text(i18n.T("backup.intro")),
+		app.Ol().ID("backup-codes").Class("codes").Aria("label", i18n.T("backup.list_label")).Body(items...),
+		app.P().Class("hint").Text(i18n.T("backup.once")),
+		app.Div().Class("codes-tools").Body(
+			widget.Button{
+				ID: "backup-copy", Label: i18n.T("backup.copy"), Type: "button",
+				Kind: widget.ButtonSecondary, OnClick: c.copyAll,
+			}.UI(),
+			widget.Button{
+				ID: "backup-download", Label: i18n.T("backup.download"), Type: "button",
+				Kind: widget.ButtonSecondary, OnClick: c.download,
+			}.UI(),
+		),
+		app.P().ID("backup-status").Class("hint").Role("status").Aria("live", "polite").Text(c.status),
+		app.Div().Class("form-actions dialog-actions").Body(
+			widget.Button{ID: "backup-done", Label: done, Type: "button", OnClick: c.OnDone}.UI(),
+		),
+	}
+	if c.Inline {
+		return app.Section().ID("codes").Class("codes-inline").Aria("labelledby", widget.TitleID(CodesDialogID)).Body(
+			append([]app.UI{
+				app.H2().ID(widget.TitleID(CodesDialogID)).Class("card-title").TabIndex(-1).Text(i18n.T("backup.title")),
+			}, body...)...,
+		)
+	}
+	return widget.Dialog{
+		ID: CodesDialogID, Title: i18n.T("backup.title"), DescribedBy: "codes-intro",
+		CloseLabel: i18n.T("dialog.close"), OnClose: c.OnDone, Body: body,
+	}.UI()
+}
+
+// Text is the content of the copied text and of the downloaded file.
+func Text(username string, codes []string, now time.Time) string {
+	var b strings.Builder
+	b.WriteString(i18n.T("backup.file.title", "username", username))
+	b.WriteString("\n")
+	b.WriteString(i18n.T("backup.file.created", "date", now.Format("2006-01-02 15:04")))
+	b.WriteString("\n\n")
+	for _, code := range codes {
+		b.WriteString(code)
+		b.WriteString("\n")
+	}
+	b.WriteString("\n")
+	b.WriteString(i18n.T("backup.file.help"))
+	b.WriteString("\n")
+	return b.String()
+}
+
+// FileName is the name of the downloaded file: the product and the
+// username, in characters every file system takes.
+func FileName(username string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(username) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '-', r == '_', r == '.':
+			b.WriteRune(r)
+		}
+	}
+	name := "twofold-backup-codes"
+	if b.Len() > 0 {
+		name += "-" + b.String()
+	}
+	return name + ".txt"
+}
+
+func (c *Codes) copyAll(ctx app.Context, e app.Event) {
+	text := strings.Join(c.Codes, "\n") + "\n"
+	c.status = ""
+	ctx.Async(func() {
+		err := browser.CopyText(text)
+		ctx.Dispatch(func(ctx app.Context) {
+			if err != nil {
+				c.status = i18n.T("backup.copy_failed")
+				return
+			}
+			c.status = i18n.T("backup.copied")
+		})
+	})
+}
+
+func (c *Codes) download(ctx app.Context, e app.Event) {
+	container := CodesDialogID
+	if c.Inline {
+		container = ""
+	}
+	name := FileName(c.Username)
+	browser.Download(name, "text/plain;charset=utf-8", Text(c.Username, c.Codes, time.Now()), container)
+	c.status = i18n.T("backup.downloaded", "file", name)
+}

@@ -1,0 +1,221 @@
+// Package emailcode is the console's email login verification UI: the
+// sign-in step that asks for the 6-digit code sent by email, with its
+// resend button and countdown.
+package emailcode
+
+import (
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"twofold/app/apiclient"
+	"twofold/app/console/form"
+	"twofold/app/i18n"
+	"twofold/app/widget"
+	"twofold/shared/api"
+	"twofold/shared/validate"
+)
+
+// Cooldown is the wait between two mails (API.md: resend after 60 s).
+const Cooldown = 60 * time.Second
+
+var verifyFields = []form.Field{{Name: "code", InputID: "verify-code"}}
+
+// VerifyForm is the seed's email verification page body: where the code
+// went (the masked address), the code field, and "Resend code" with its
+// countdown.
+type VerifyForm struct {
+	app.Compo
+
+	// Hint is the masked address ("a***@example.com"); empty after a
+	// reload (it is never put in the URL).
+	Hint string
+	// MailFailed: the sign-in's mail could not be sent (503); resending is
+	// possible at once (a failed send starts no cooldown).
+	MailFailed bool
+	// Sent: a mail was just sent, so resending waits for the cooldown.
+	Sent bool
+	// OnVerified receives the answer: a full session, or enroll.
+	OnVerified func(ctx app.Context, resp *api.LoginResponse)
+	// OnExpired: the pending sign-in is gone (10 minutes, 5 wrong codes).
+	OnExpired func(ctx app.Context)
+
+	code       string
+	busy       bool
+	errs       form.Problems
+	resendBusy bool
+	until      time.Time // no resend before
+	ticker     int       // the countdown loop that is current
+	status     string
+}
+
+// OnMount starts the countdown of the mail just sent, or tells that it
+// failed, and puts the focus in the code field.
+func (c *VerifyForm) OnMount(ctx app.Context) {
+	switch {
+	case c.MailFailed:
+		c.errs.Alert = i18n.T("emailcode.mail_failed")
+	case c.Sent:
+		c.wait(ctx, Cooldown)
+	}
+	form.FocusLater(ctx, "verify-code")
+}
+
+func (c *VerifyForm) Render() app.UI {
+	sent := i18n.T("emailcode.sent_generic")
+	if c.Hint != "" {
+		sent = i18n.T("emailcode.sent", "email", c.Hint)
+	}
+	left := c.secondsLeft()
+	resend := i18n.T("emailcode.resend")
+	if left > 0 {
+		resend = i18n.T("emailcode.resend_in", "wait", FormatWait(left))
+	}
+	return app.Div().Class("emailcode").Body(
+		app.P().ID("verify-email-hint").Class("sent-to").Text(sent),
+		app.Form().ID("verify-form").Class("form").NoValidate(true).OnSubmit(c.submit).Body(
+			widget.Alert{ID: "verify-error", Text: c.errs.Alert}.UI(),
+			widget.Field{
+				ID: "verify-code", Label: i18n.T("emailcode.code.label"), Value: c.code,
+				Autocomplete: "one-time-code", InputMode: "numeric", Pattern: "[0-9]{6}",
+				Placeholder: i18n.T("emailcode.code.placeholder"), Hint: i18n.T("emailcode.code.hint"),
+				Error: c.errs.Msg("code"), Required: true, Code: true,
+				OnInput: func(ctx app.Context, e app.Event) { c.code = widget.InputValue(ctx) },
+			}.UI(),
+			app.Div().Class("form-actions").Body(
+				widget.Button{
+					ID: "verify-submit", Label: i18n.T("verify.submit"), BusyLabel: i18n.T("verify.submitting"),
+					Busy: c.busy,
+				}.UI(),
+			),
+		),
+		app.Div().Class("resend").Body(
+			app.P().Class("hint").Text(i18n.T("emailcode.resend_hint")),
+			widget.Button{
+				ID: "verify-resend", Label: resend, BusyLabel: i18n.T("emailcode.resending"),
+				Type: "button", Kind: widget.ButtonSecondary, Busy: c.resendBusy, Disabled: left > 0,
+				OnClick: c.resend,
+			}.UI(),
+			app.P().ID("verify-resend-status").Class("hint").Role("status").Aria("live", "polite").Text(c.status),
+		),
+	).DataSet("wait", left)
+}
+
+// secondsLeft is the countdown before the next resend, rounded up.
+func (c *VerifyForm) secondsLeft() int {
+	if c.until.IsZero() {
+		return 0
+	}
+	d := time.Until(c.until).Seconds()
+	if d <= 0 {
+		return 0
+	}
+	return int(math.Ceil(d))
+}
+
+// wait starts (or restarts) the countdown: d from now, one render a
+// second until it ends. A newer countdown stops the older loop.
+func (c *VerifyForm) wait(ctx app.Context, d time.Duration) {
+	c.until = time.Now().Add(d)
+	c.ticker++
+	c.tick(ctx, c.ticker)
+}
+
+func (c *VerifyForm) tick(ctx app.Context, ticker int) {
+	if ticker != c.ticker || c.secondsLeft() == 0 {
+		return
+	}
+	ctx.After(time.Second, func(ctx app.Context) { c.tick(ctx, ticker) })
+}
+
+// FormatWait shows a wait in seconds ("42 s") or, past a minute, as m:ss.
+func FormatWait(seconds int) string {
+	if seconds <= 60 {
+		return i18n.T("time.seconds_short", "n", strconv.Itoa(seconds))
+	}
+	s := seconds % 60
+	pad := ""
+	if s < 10 {
+		pad = "0"
+	}
+	return strconv.Itoa(seconds/60) + ":" + pad + strconv.Itoa(s)
+}
+
+func (c *VerifyForm) resend(ctx app.Context, e app.Event) {
+	if c.resendBusy || c.secondsLeft() > 0 {
+		return
+	}
+	c.resendBusy, c.status = true, ""
+	ctx.Async(func() {
+		err := apiclient.Resend(ctx)
+		ctx.Dispatch(func(ctx app.Context) {
+			c.resendBusy = false
+			ae := apiclient.APIError(err)
+			switch {
+			case err == nil:
+				c.errs.Alert = ""
+				c.status = i18n.T("emailcode.resent_generic")
+				if c.Hint != "" {
+					c.status = i18n.T("emailcode.resent", "email", c.Hint)
+				}
+				c.wait(ctx, Cooldown)
+				// The button is disabled now: the next task is the new code.
+				form.FocusLater(ctx, "verify-code")
+			case apiclient.SignedOut(err):
+				c.OnExpired(ctx)
+			case apiclient.Is(err, api.CodeRateLimited):
+				secs := ae.RetryAfter
+				if secs <= 0 {
+					secs = int(Cooldown / time.Second)
+				}
+				c.status = i18n.T("emailcode.resend_wait", "wait", FormatWait(secs))
+				c.wait(ctx, time.Duration(secs)*time.Second)
+				form.FocusLater(ctx, "verify-code")
+			case apiclient.Is(err, api.CodeUnavailable):
+				c.errs.Alert = i18n.T("emailcode.resend_failed")
+				form.FocusLater(ctx, "verify-error")
+			default:
+				c.errs.Alert = form.ErrorText(err)
+				form.FocusLater(ctx, "verify-error")
+			}
+		})
+	})
+}
+
+func (c *VerifyForm) submit(ctx app.Context, e app.Event) {
+	e.PreventDefault()
+	if c.busy {
+		return
+	}
+	code := validate.NormalizeCode(c.code)
+	c.errs = form.Problems{}
+	if rule := validate.SixDigitCode(code); rule != "" {
+		c.errs.SetRule("code", rule)
+		form.FocusLater(ctx, "verify-code")
+		return
+	}
+	c.busy = true
+	ctx.Async(func() {
+		resp, err := apiclient.Verify(ctx, code)
+		ctx.Dispatch(func(ctx app.Context) {
+			c.busy = false
+			switch {
+			case err == nil:
+				c.OnVerified(ctx, resp)
+				return
+			case apiclient.SignedOut(err):
+				c.OnExpired(ctx)
+				return
+			case apiclient.Is(err, api.CodeInvalidCode):
+				c.code = ""
+				form.ClearInputs(ctx, "verify-code")
+				c.errs.Set("code", api.CodeInvalidCode, i18n.T("emailcode.code.wrong"))
+			default:
+				c.errs = form.FromError(err, verifyFields)
+			}
+			form.FocusLater(ctx, c.errs.First(verifyFields, "verify-error"))
+		})
+	})
+}

@@ -1,0 +1,77 @@
+package console
+
+import (
+	"net/url"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"twofold/app/apiclient"
+	"twofold/app/console/form"
+	"twofold/shared/api"
+)
+
+// handoff carries the password step's answer to the verification page:
+// the masked email and what happened to its mail. It stays in this
+// page's memory only (never in the URL or in storage); after a reload the
+// verification page works without it.
+var handoff struct {
+	method     string
+	hint       string
+	mailFailed bool // 503: the code could not be sent
+	sent       bool // a code was just sent: resend waits
+}
+
+// flash is a notice for the next page (why the browser was sent to the
+// sign-in page). The page that shows it clears it.
+var flash string
+
+// takeFlash returns the pending notice and clears it.
+func takeFlash() string {
+	s := flash
+	flash = ""
+	return s
+}
+
+// nextPage is where a sign-in step leads: the settings, the
+// verification page of the method, or the enrolment page.
+func nextPage(resp *api.LoginResponse) string {
+	switch resp.Status {
+	case api.StatusOK:
+		return PathSettings
+	case api.StatusVerify:
+		return PathVerify + "?method=" + url.QueryEscape(resp.Method)
+	case api.StatusEnroll:
+		return PathEnroll
+	}
+	return ""
+}
+
+// pageFor is where a signed-in account belongs: the enrolment page while
+// an enforced 2FA is not set up, the settings otherwise.
+func pageFor(acc *api.Account) string {
+	if acc.TFA.Enforced && !form.TOTPOn(acc.TFA.State) {
+		return PathEnroll
+	}
+	return PathSettings
+}
+
+// leave sends the browser to the sign-in page with a notice.
+func leave(ctx app.Context, notice string) {
+	flash = notice
+	ctx.Navigate(PathSignIn)
+}
+
+// signedOutOr handles what every page does with an error of a signed-in
+// call: a gone session goes to the sign-in page, an enrolment session to
+// the enrolment page. It reports whether it navigated.
+func signedOutOr(ctx app.Context, err error) bool {
+	switch {
+	case apiclient.SignedOut(err):
+		ctx.Navigate(PathSignIn)
+	case apiclient.Is(err, api.CodeEnrollmentRequired):
+		ctx.Navigate(PathEnroll)
+	default:
+		return false
+	}
+	return true
+}

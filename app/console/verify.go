@@ -1,0 +1,125 @@
+package console
+
+import (
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"twofold/app/apiclient"
+	"twofold/app/console/emailcode"
+	"twofold/app/console/totp"
+	"twofold/app/i18n"
+	"twofold/app/widget"
+	"twofold/shared/api"
+)
+
+// verifyPage is the second sign-in step ("/verify?method=totp|email"): the
+// method's form, and "Back to sign-in", which ends the pending sign-in.
+type verifyPage struct {
+	app.Compo
+
+	mounted    bool
+	navigated  bool // OnNav has read the URL
+	method     string
+	hint       string
+	mailFailed bool
+	sent       bool
+	backBusy   bool
+}
+
+func newVerify() *verifyPage { return &verifyPage{} }
+
+func (p *verifyPage) OnMount(ctx app.Context) { p.mounted = true }
+
+// OnNav reads the method from the URL and what the sign-in page handed
+// over, and goes on when the browser is already signed in (a reload after
+// the last step, another tab).
+func (p *verifyPage) OnNav(ctx app.Context) {
+	ctx.Page().SetTitle(i18n.T("verify.page_title"))
+	if app.IsServer {
+		return
+	}
+	p.navigated = true
+	p.method = ctx.Page().URL().Query().Get("method")
+	if p.method != api.MethodTOTP && p.method != api.MethodEmail {
+		p.method = ""
+	}
+	p.hint, p.mailFailed, p.sent = "", false, false
+	if handoff.method == p.method {
+		p.hint, p.mailFailed, p.sent = handoff.hint, handoff.mailFailed, handoff.sent
+	}
+	handoff.method, handoff.hint, handoff.mailFailed, handoff.sent = "", "", false, false
+	ctx.Async(func() {
+		if acc, err := apiclient.Account(ctx); err == nil {
+			ctx.Dispatch(func(ctx app.Context) { ctx.Navigate(pageFor(acc)) })
+		}
+	})
+}
+
+func (p *verifyPage) Render() app.UI {
+	title, intro := i18n.T("verify.title"), i18n.T("verify.intro")
+	var body app.UI
+	switch p.method {
+	case api.MethodTOTP:
+		title, intro = i18n.T("verify.totp.title"), i18n.T("verify.totp.intro")
+		body = &totp.VerifyForm{OnVerified: p.verified, OnExpired: p.expired}
+	case api.MethodEmail:
+		title, intro = i18n.T("verify.email.title"), i18n.T("verify.email.intro")
+		body = &emailcode.VerifyForm{
+			Hint: p.hint, MailFailed: p.mailFailed, Sent: p.sent,
+			OnVerified: p.verified, OnExpired: p.expired,
+		}
+	case "":
+		// Reached without a sign-in (a typed address): nothing to verify.
+		// Nothing is said before OnNav has read the URL.
+		text := ""
+		if p.navigated {
+			text = i18n.T("verify.none")
+		}
+		body = widget.Alert{ID: "verify-none", Kind: widget.AlertInfo, Text: text}.UI()
+	}
+	return shell("verify-page", p.mounted, "",
+		app.Div().Class("auth").Body(
+			app.Div().ID("verify-card").Class("card auth-card").DataSet("method", p.method).Body(
+				app.H1().Class("card-title").Text(title),
+				app.P().Class("muted").Text(intro),
+				body,
+				app.Div().Class("auth-back").Body(
+					widget.Button{
+						ID: "verify-back", Label: i18n.T("verify.back"), BusyLabel: i18n.T("verify.back_busy"),
+						Type: "button", Kind: widget.ButtonSecondary, Busy: p.backBusy, Disabled: !p.mounted,
+						OnClick: p.back,
+					}.UI(),
+				),
+			),
+		),
+	)
+}
+
+// verified goes where the last step leads: the settings, or the
+// enrolment page when 2FA is required and not set up yet.
+func (p *verifyPage) verified(ctx app.Context, resp *api.LoginResponse) {
+	next := nextPage(resp)
+	if next == "" || resp.Status == api.StatusVerify {
+		next = PathSettings
+	}
+	ctx.Navigate(next)
+}
+
+// expired sends the browser back to the sign-in page, saying why.
+func (p *verifyPage) expired(ctx app.Context) { leave(ctx, i18n.T("signin.expired")) }
+
+// back ends the pending sign-in on the server, then shows the sign-in
+// page. When the server cannot be reached the pending sign-in simply
+// expires: the next sign-in replaces it.
+func (p *verifyPage) back(ctx app.Context, e app.Event) {
+	if p.backBusy {
+		return
+	}
+	p.backBusy = true
+	ctx.Async(func() {
+		apiclient.Logout(ctx)
+		ctx.Dispatch(func(ctx app.Context) {
+			p.backBusy = false
+			ctx.Navigate(PathSignIn)
+		})
+	})
+}
