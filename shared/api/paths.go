@@ -9,7 +9,10 @@ const (
 	PathLogin  = "/api/auth/login"
 	PathVerify = "/api/auth/verify"
 	PathResend = "/api/auth/resend"
-	PathLogout = "/api/auth/logout"
+	// PathPending describes the pending sign-in (an addition to API.md):
+	// the verification page uses it after a reload.
+	PathPending = "/api/auth/pending"
+	PathLogout  = "/api/auth/logout"
 
 	PathAccount       = "/api/account"
 	PathPassword      = "/api/account/password"

@@ -38,7 +38,20 @@ type LoginResponse struct {
 	Status    string `json:"status"`
 	Method    string `json:"method,omitempty"`
 	EmailHint string `json:"email_hint,omitempty"`
-	User      *User  `json:"user,omitempty"`
+	// ResendAfter is the number of seconds before a new email code may be
+	// asked for (an addition to API.md).
+	ResendAfter int   `json:"resend_after,omitempty"`
+	User        *User `json:"user,omitempty"`
+}
+
+// Pending is the answer of GET /api/auth/pending: the second step a
+// pending sign-in waits for.
+type Pending struct {
+	Method      string `json:"method"`
+	EmailHint   string `json:"email_hint,omitempty"`
+	ResendAfter int    `json:"resend_after,omitempty"`
+	// ExpiresAt is when the pending sign-in ends.
+	ExpiresAt time.Time `json:"expires_at"`
 }
 
 // CodeRequest is the body of POST /api/auth/verify and /api/account/tfa/enable.
@@ -70,6 +83,12 @@ type Account struct {
 	EmailVerification bool       `json:"email_verification"`
 	TFA               TFA        `json:"tfa"`
 	ElevatedUntil     *time.Time `json:"elevated_until"`
+	// Session is the session's level: "full", or "enroll" while 2FA must
+	// be set up (an addition to API.md).
+	Session string `json:"session"`
+	// ServerTime is the server's clock, to read elevated_until without
+	// trusting the browser's (an addition to API.md).
+	ServerTime time.Time `json:"server_time"`
 }
 
 // StepUp holds the optional credentials every step-up request accepts: a

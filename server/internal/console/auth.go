@@ -3,6 +3,7 @@ package console
 import (
 	"context"
 	"errors"
+	"math"
 	"net/http"
 
 	"github.com/uptrace/bun"
@@ -113,8 +114,29 @@ func (h *Handlers) Login(w http.ResponseWriter, r *http.Request) error {
 			// offer a resend once the mail server is back.
 			return h.mailFailed(r, err, u.Email)
 		}
+		resp.ResendAfter = int(emailcode.Cooldown.Seconds())
 	}
 	httpx.JSON(w, http.StatusOK, resp)
+	return nil
+}
+
+// Pending is GET /api/auth/pending: what the pending sign-in waits for,
+// so the verification page can show it again after a reload.
+func (h *Handlers) Pending(w http.ResponseWriter, r *http.Request) error {
+	a, err := h.pending(r)
+	if err != nil {
+		return err
+	}
+	p := api.Pending{Method: a.Session.Method, ExpiresAt: a.Session.ExpiresAt.UTC()}
+	if p.Method == api.MethodEmail {
+		p.EmailHint = MaskEmail(a.User.Email)
+		wait, err := h.Email.ResendAfter(r.Context(), a.Session.ID)
+		if err != nil {
+			return err
+		}
+		p.ResendAfter = int(math.Ceil(wait.Seconds()))
+	}
+	httpx.JSON(w, http.StatusOK, p)
 	return nil
 }
 

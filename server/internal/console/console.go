@@ -135,6 +135,8 @@ func (h *Handlers) account(ctx context.Context, a *Auth) (*api.Account, error) {
 		Email:             a.User.Email,
 		EmailVerification: a.User.EmailVerification,
 		TFA:               st,
+		Session:           a.Session.Level,
+		ServerTime:        h.Clock.Now(),
 	}
 	if h.Sessions.Elevated(a.Session) {
 		t := a.Session.ElevatedUntil.UTC()

@@ -385,3 +385,32 @@ func TestMailsInTheUsersLanguage(t *testing.T) {
 		t.Fatalf("after switching to English: %q", m.Subject)
 	}
 }
+
+func TestPendingDescribesTheSignIn(t *testing.T) {
+	e, mails := emailEnv(t, testdb.SQLite(t))
+	c, _ := loginEmail(t, e, mails)
+	var p api.Pending
+	c.Must(200, "GET", api.PathPending, nil).JSON(t, &p)
+	if p.Method != api.MethodEmail || p.EmailHint != "a***@example.com" || p.ResendAfter != 60 || !p.ExpiresAt.Equal(e.Clock.Now().Add(10*time.Minute)) {
+		t.Fatalf("pending: %+v", p)
+	}
+	e.Clock.Advance(45 * time.Second)
+	c.Must(200, "GET", api.PathPending, nil).JSON(t, &p)
+	if p.ResendAfter != 15 {
+		t.Fatalf("resend_after after 45 s: %d", p.ResendAfter)
+	}
+	if r := e.NewClient().Do("GET", api.PathPending, nil); r.Status != 401 || r.Code() != api.CodeLoginExpired {
+		t.Fatalf("no pending sign-in: %d %s", r.Status, r.Body)
+	}
+	// A full session is not pending; its account tells its level and the server's time.
+	var acc api.Account
+	c2, code2 := loginEmail(t, e, mails)
+	c2.Must(200, "POST", api.PathVerify, map[string]string{"code": code2})
+	c2.Must(200, "GET", api.PathAccount, nil).JSON(t, &acc)
+	if acc.Session != "full" || !acc.ServerTime.Equal(e.Clock.Now()) {
+		t.Fatalf("account session %q server_time %v", acc.Session, acc.ServerTime)
+	}
+	if r := c2.Do("GET", api.PathPending, nil); r.Status != 401 {
+		t.Fatalf("pending on a full session: %d", r.Status)
+	}
+}

@@ -554,8 +554,8 @@ func TestEnforcedAccountEnrols(t *testing.T) {
 	}
 	var acc api.Account
 	c.Must(200, "GET", api.PathAccount, nil).JSON(t, &acc)
-	if !acc.TFA.Enforced {
-		t.Fatal("enforced not reported")
+	if !acc.TFA.Enforced || acc.Session != "enroll" {
+		t.Fatalf("enrolment account: enforced %v, session %q", acc.TFA.Enforced, acc.Session)
 	}
 	enrolToken := c.SessionCookie().Value
 	en := enable(t, e, c, nil)

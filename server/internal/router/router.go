@@ -44,6 +44,7 @@ func New(d Deps) (http.Handler, error) {
 	t.handle("POST "+api.PathLogin, c.Login)
 	t.handle("POST "+api.PathVerify, c.Verify)
 	t.handle("POST "+api.PathResend, c.Resend)
+	t.handle("GET "+api.PathPending, c.Pending)
 	t.handle("POST "+api.PathLogout, c.Logout)
 
 	t.handle("GET "+api.PathAccount, c.Require(c.GetAccount, db.LevelFull, db.LevelEnroll))

@@ -208,3 +208,21 @@ func (s *Service) Ended(ctx context.Context, sessionID int64) (bool, error) {
 	}
 	return ch.Failures >= MaxFailures, nil
 }
+
+// ResendAfter is how long before the session may ask for a new code (0:
+// now). A failed delivery starts no cooldown.
+func (s *Service) ResendAfter(ctx context.Context, sessionID int64) (time.Duration, error) {
+	ch, err := s.load(ctx, sessionID)
+	if err != nil {
+		return 0, err
+	}
+	now := s.clock.Now()
+	var wait time.Duration
+	if ch.LastSentAt != nil {
+		wait = ch.LastSentAt.Add(Cooldown).Sub(now)
+	}
+	if ch.FirstSentAt != nil && ch.Sends >= MaxSends {
+		wait = max(wait, ch.FirstSentAt.Add(SendWindow).Sub(now))
+	}
+	return max(wait, 0), nil
+}
