@@ -111,3 +111,19 @@ func TestUsernames(t *testing.T) {
 		t.Error("normalisation is not case-insensitive for non-ASCII")
 	}
 }
+
+// BenchmarkVerify measures one argon2id check (m = 19 MiB, t = 2, p = 1):
+// the cost of a sign-in and what bounds sign-ins per second per core.
+func BenchmarkVerify(b *testing.B) {
+	h := NewHasher(0)
+	ctx := context.Background()
+	enc, _ := h.Hash(ctx, "a fine password")
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if ok, _ := h.Verify(ctx, enc, "a fine password"); !ok {
+				b.Error("no match")
+			}
+		}
+	})
+}

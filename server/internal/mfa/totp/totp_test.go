@@ -75,3 +75,14 @@ func TestMatchWindow(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkMatch(b *testing.B) {
+	secret := []byte("12345678901234567890")
+	now := time.Unix(1_800_000_000, 0)
+	code, _ := Code(secret, Step(now), Options{})
+	for b.Loop() {
+		if _, ok := Match(secret, code, now, Options{}); !ok {
+			b.Fatal("no match")
+		}
+	}
+}
