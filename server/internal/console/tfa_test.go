@@ -580,3 +580,30 @@ func TestEnforcedAccountEnrols(t *testing.T) {
 		t.Fatalf("enrolment session after 11 minutes: %d %s", r.Status, r.Body)
 	}
 }
+
+// TestLogsHoldNoSecrets runs a whole flow and looks for every secret it
+// handled in the server's structured log.
+func TestLogsHoldNoSecrets(t *testing.T) {
+	e := servertest.Start(t, testdb.SQLite(t), servertest.Options{})
+	c := e.NewClient()
+	c.Login(admin, servertest.AdminPassword)
+	tokens := []string{c.SessionCookie().Value}
+	en := enable(t, e, c, nil)
+	tokens = append(tokens, c.SessionCookie().Value)
+	p := loginTOTP(t, e, admin, servertest.AdminPassword)
+	tokens = append(tokens, p.SessionCookie().Value)
+	p.Do("POST", api.PathVerify, map[string]string{"code": "123456"})
+	p.Must(200, "POST", api.PathVerify, map[string]string{"code": en.codes[2]})
+	tokens = append(tokens, p.SessionCookie().Value)
+	p.Must(204, "POST", api.PathPassword, map[string]string{"current_password": servertest.AdminPassword, "new_password": "brand new words", "code": code(t, en.secret, e.Clock.Now())})
+	logs := e.Logs.String()
+	if !strings.Contains(logs, "/api/auth/verify") {
+		t.Fatal("the log is empty: nothing was checked")
+	}
+	secrets := append([]string{servertest.AdminPassword, "brand new words", en.secret, code(t, en.secret, e.Clock.Now())}, en.codes...)
+	for _, s := range append(secrets, tokens...) {
+		if strings.Contains(logs, s) || strings.Contains(logs, strings.ReplaceAll(s, "-", "")) {
+			t.Errorf("the log holds %q", s)
+		}
+	}
+}
