@@ -10,6 +10,8 @@ export CGO_ENABLED := 0
 # reflect.MethodByName keeps every exported method of the UI in the binary
 # (-354 KB brotli). Nothing in shared/ may use that rule.
 WASM_TAGS := -tags validator_novalidatefn
+# axe-core, injected by the browser tests (.ci/ensure-tools test installs it).
+AXE := $(CURDIR)/.cache/axe-core/node_modules/axe-core/axe.min.js
 
 APP_SRC    := $(shell find app shared -name '*.go' 2>/dev/null) go.mod go.sum Makefile
 SERVER_SRC := $(shell find server shared app web -name '*.go' 2>/dev/null) $(wildcard web/static/*.css web/static/*.png web/static/*.svg) go.mod go.sum
@@ -38,10 +40,11 @@ $(BIN): $(WASM) $(SERVER_SRC)
 run: build
 	./$(BIN) serve
 
-## test: every test; installs Chromium and starts PostgreSQL when needed
+## test: every test; installs Chromium and axe-core and starts PostgreSQL
+## when needed
 test: build
 	@.ci/ensure-tools test
-	TWOFOLD_E2E=1 TWOFOLD_REQUIRE_POSTGRES=1 TWOFOLD_REQUIRE_BUILD=1 \
+	TWOFOLD_E2E=1 TWOFOLD_REQUIRE_POSTGRES=1 TWOFOLD_REQUIRE_BUILD=1 TWOFOLD_AXE=$(AXE) \
 		$(GO) test -count=1 -timeout 15m ./...
 
 ## lint: formatting and vet for the server and the WASM targets
@@ -55,4 +58,4 @@ bench: build
 	TWOFOLD_REQUIRE_POSTGRES=0 $(GO) test -run '^$$' -bench . -benchmem ./...
 
 clean:
-	rm -rf bin test-artifacts $(WASM) $(WASM).br $(WASM).gz
+	rm -rf bin test-artifacts .cache $(WASM) $(WASM).br $(WASM).gz

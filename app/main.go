@@ -10,6 +10,7 @@ import (
 func main() {
 	console.Register()
 	if app.IsClient {
+		console.Start()
 		// The WASM runs, so app.wasm is in the HTTP cache: let the service
 		// worker keep it for offline use without downloading it again.
 		if f := app.Window().Get("twofoldWasmLoaded"); f.Truthy() {

@@ -20,9 +20,24 @@ func Login(ctx context.Context, req api.LoginRequest) (*api.LoginResponse, error
 	return &resp, nil
 }
 
-// Logout is POST /api/auth/logout.
+// Logout is POST /api/auth/logout. Once the server has ended the session
+// (or had none), the OnSessionEnded functions run.
 func Logout(ctx context.Context) error {
-	return do(ctx, "POST", api.PathLogout, struct{}{}, nil)
+	err := do(ctx, "POST", api.PathLogout, struct{}{}, nil)
+	if err == nil {
+		sessionEnded()
+	}
+	return err
+}
+
+// Pending is GET /api/auth/pending: the second step a pending sign-in
+// waits for (login_expired when there is none).
+func Pending(ctx context.Context) (*api.Pending, error) {
+	var p api.Pending
+	if err := do(ctx, "GET", api.PathPending, nil, &p); err != nil {
+		return nil, err
+	}
+	return &p, nil
 }
 
 // Account is GET /api/account.
@@ -31,6 +46,7 @@ func Account(ctx context.Context) (*api.Account, error) {
 	if err := do(ctx, "GET", api.PathAccount, nil, &acc); err != nil {
 		return nil, err
 	}
+	noteServerTime(&acc)
 	return &acc, nil
 }
 
@@ -41,6 +57,7 @@ func UpdateAccount(ctx context.Context, req api.AccountUpdate) (*api.Account, er
 	if err := do(ctx, "PUT", api.PathAccount, req, &acc); err != nil {
 		return nil, err
 	}
+	noteServerTime(&acc)
 	return &acc, nil
 }
 
@@ -82,6 +99,7 @@ func TOTPEnable(ctx context.Context, code string) (*api.TOTPEnabled, error) {
 	if err := do(ctx, "POST", api.PathTOTPEnable, api.CodeRequest{Code: code}, &res); err != nil {
 		return nil, err
 	}
+	noteServerTime(&res.Account)
 	return &res, nil
 }
 
@@ -91,6 +109,7 @@ func TOTPDisable(ctx context.Context, req api.StepUp) (*api.Account, error) {
 	if err := do(ctx, "POST", api.PathTOTPDisable, req, &acc); err != nil {
 		return nil, err
 	}
+	noteServerTime(&acc)
 	return &acc, nil
 }
 

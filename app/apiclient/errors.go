@@ -25,6 +25,16 @@ func APIError(err error) *api.Error {
 	return nil
 }
 
+// Unreachable reports whether err means the server could not be reached:
+// no answer at all, or a gateway's 502 or 504 in front of it.
+func Unreachable(err error) bool {
+	if errors.Is(err, ErrOffline) {
+		return true
+	}
+	ae := APIError(err)
+	return ae != nil && (ae.Status == 502 || ae.Status == 504)
+}
+
 // SignedOut reports whether err means the browser has no usable session any
 // more: only unauthorized and login_expired (API.md, "Step-up").
 func SignedOut(err error) bool {

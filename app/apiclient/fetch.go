@@ -8,6 +8,7 @@ import (
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
+	"twofold/app/i18n"
 	"twofold/shared/api"
 )
 
@@ -23,11 +24,18 @@ type answer struct {
 // into out (nil: ignore it). An error answer becomes an *api.Error with
 // Status and RetryAfter set; no answer at all becomes ErrOffline; a
 // canceled ctx aborts the request and returns ctx.Err().
+//
+// Every call names the console's language (Accept-Language), so the server
+// keeps it as the user's for the mails it sends.
 func do(ctx context.Context, method, path string, in, out any) error {
 	if app.IsServer {
 		return errNoBrowser
 	}
-	headers := map[string]any{"Accept": "application/json", "Content-Type": "application/json"}
+	headers := map[string]any{
+		"Accept":          "application/json",
+		"Content-Type":    "application/json",
+		"Accept-Language": i18n.Lang(),
+	}
 	init := map[string]any{
 		"method":      method,
 		"headers":     headers,
@@ -47,10 +55,15 @@ func do(ctx context.Context, method, path string, in, out any) error {
 	res := fetch(path, init)
 	select {
 	case a := <-res:
+		answered(a.err == nil)
 		if a.err != nil {
 			return a.err
 		}
-		return decode(a, out)
+		err := decode(a, out)
+		if SignedOut(err) {
+			sessionEnded()
+		}
+		return err
 	case <-ctx.Done():
 		abort.Call("abort")
 		return ctx.Err()

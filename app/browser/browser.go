@@ -1,5 +1,6 @@
 // Package browser wraps the browser features the console uses beyond the
-// DOM it renders: the clipboard and file downloads. It goes through
+// DOM it renders: the clipboard, file downloads, localStorage, the
+// browser's languages and window events. It goes through
 // app.Window(), so it adds no JavaScript file and nothing the CSP forbids.
 package browser
 

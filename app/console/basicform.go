@@ -2,7 +2,6 @@ package console
 
 import (
 	"strings"
-	"time"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
@@ -71,7 +70,7 @@ func (f *basicForm) needPassword() bool {
 	if form.TOTPOn(f.Account.TFA.State) {
 		return false
 	}
-	return f.stepUpAsked || !form.Elevated(f.Account, time.Now())
+	return f.stepUpAsked || !form.Elevated(f.Account, apiclient.ServerNow())
 }
 
 func (f *basicForm) Render() app.UI {

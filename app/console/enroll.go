@@ -34,7 +34,7 @@ func (p *enrollPage) OnMount(ctx app.Context) { p.mounted = true }
 // OnNav loads the account: signed out goes to the sign-in page, TOTP
 // already on to the settings.
 func (p *enrollPage) OnNav(ctx app.Context) {
-	ctx.Page().SetTitle(i18n.T("enroll.page_title"))
+	setTitle(ctx, "enroll.page_title")
 	if app.IsServer || p.account != nil {
 		return
 	}
@@ -65,7 +65,7 @@ func (p *enrollPage) Render() app.UI {
 	if p.account != nil {
 		username = p.account.User.Username
 	}
-	return shell("enroll-page", p.mounted, username,
+	return frame{ID: "enroll-page", Mounted: p.mounted, Username: username}.UI(
 		app.Div().Class("container container-narrow").Body(
 			app.H1().Class("page-title").Text(i18n.T("enroll.title")),
 			p.renderBody(),

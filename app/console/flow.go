@@ -13,12 +13,12 @@ import (
 // handoff carries the password step's answer to the verification page:
 // the masked email and what happened to its mail. It stays in this
 // page's memory only (never in the URL or in storage); after a reload the
-// verification page works without it.
+// verification page asks the server (GET /api/auth/pending) instead.
 var handoff struct {
-	method     string
-	hint       string
-	mailFailed bool // 503: the code could not be sent
-	sent       bool // a code was just sent: resend waits
+	method      string
+	hint        string
+	mailFailed  bool // 503: the code could not be sent
+	resendAfter int  // seconds before a new code may be asked for
 }
 
 // flash is a notice for the next page (why the browser was sent to the

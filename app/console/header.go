@@ -11,16 +11,47 @@ import (
 	"twofold/app/widget"
 )
 
-// header is the top bar: the product name and, when signed in, the
-// username and the Sign out button.
+// languageNames name the switch's languages in themselves (the buttons'
+// tooltips and descriptions); they are not translated.
+var languageNames = map[string]string{
+	i18n.English: "English",
+	i18n.French:  "Français",
+}
+
+// header is the top bar: the product name, the language switch and, when
+// signed in, the username and the Sign out button. Below it, the prompt
+// to reload when a new version of the app is ready.
 type header struct {
 	app.Compo
 
-	// Username is the signed-in user; empty on the sign-in page.
+	// Username is the signed-in user; empty on the sign-in pages.
 	Username string
+	// Offline disables Sign out: it needs the server.
+	Offline bool
 
-	busy bool
-	err  string
+	updateReady bool
+	busy        bool
+	err         string
+}
+
+// OnInit shows the update prompt when the update came before this page.
+func (h *header) OnInit() { h.updateReady = newVersion }
+
+// OnMount starts the update check of the app's start.
+func (h *header) OnMount(ctx app.Context) { checkForUpdateOnce() }
+
+// OnAppUpdate is go-app's news that a service worker activated: when it
+// serves a new version, the page (which still runs the old one until it
+// reloads) offers to reload.
+func (h *header) OnAppUpdate(ctx app.Context) {
+	ctx.Async(func() {
+		if !newVersionActive() {
+			return
+		}
+		ctx.Dispatch(func(ctx app.Context) {
+			newVersion, h.updateReady = true, true
+		})
+	})
 }
 
 func (h *header) Render() app.UI {
@@ -28,30 +59,62 @@ func (h *header) Render() app.UI {
 		app.Div().Class("topbar-inner").Body(
 			app.A().Href(PathSignIn).Class("brand").Body(
 				app.Span().Class("brand-logo").Aria("hidden", true),
-				app.Span().Text(i18n.T("app.name")),
+				app.Span().Class("brand-name").Text(i18n.T("app.name")),
 			),
-			app.If(h.Username != "", func() app.UI {
-				return app.Div().Class("user").Body(
-					app.Span().Class("avatar").Aria("hidden", true).Text(initial(h.Username)),
-					app.Span().Class("user-name").Body(
-						app.Span().Class("sr-only").Text(i18n.T("header.signed_in_as")),
-						app.Text(h.Username),
-					),
-					widget.Button{
-						ID: "signout", Label: i18n.T("header.sign_out"), BusyLabel: i18n.T("header.signing_out"),
-						Type: "button", Kind: widget.ButtonSecondary, Busy: h.busy,
-						OnClick: h.signOut,
-					}.UI(),
-				)
-			}),
+			app.Div().Class("topbar-tools").Body(
+				h.languageSwitch(),
+				app.If(h.Username != "", func() app.UI {
+					return app.Div().Class("user").Body(
+						app.Span().Class("avatar").Aria("hidden", true).Text(initial(h.Username)),
+						app.Span().Class("user-name").Body(
+							app.Span().Class("sr-only").Text(i18n.T("header.signed_in_as")),
+							app.Text(h.Username),
+						),
+						widget.Button{
+							ID: "signout", Label: i18n.T("header.sign_out"), BusyLabel: i18n.T("header.signing_out"),
+							Type: "button", Kind: widget.ButtonSecondary, Busy: h.busy, Disabled: h.Offline,
+							OnClick: h.signOut,
+						}.UI(),
+					)
+				}),
+			),
 		),
+		app.If(h.updateReady, func() app.UI {
+			return app.Div().ID("update-banner").Class("update").Role("status").Body(
+				app.P().ID("update-text").Text(i18n.T("update.available")),
+				widget.Button{
+					ID: "update-reload", Label: i18n.T("update.reload"), Type: "button", Small: true,
+					OnClick: func(ctx app.Context, e app.Event) { ctx.Reload() },
+				}.UI(),
+			)
+		}),
 		widget.Alert{ID: "signout-error", Text: h.err}.UI(),
 	)
 }
 
+// languageSwitch is one toggle button per language, showing its code and
+// described by its name, both in that language (lang); the current one is
+// pressed. The name is the visible code, so speech input can say it.
+func (h *header) languageSwitch() app.UI {
+	buttons := make([]app.UI, len(i18n.Languages))
+	for i, lang := range i18n.Languages {
+		buttons[i] = app.Button().ID("lang-"+lang).Type("button").Class("lang-button").
+			Lang(lang).Title(languageNames[lang]).Aria("pressed", lang == i18n.Lang()).
+			OnClick(h.chooseLanguage).Text(strings.ToUpper(lang))
+	}
+	return app.Div().ID("lang-switch").Class("lang-switch").Role("group").
+		Aria("label", i18n.T("header.language")).Body(buttons...)
+}
+
+// chooseLanguage switches the language of the button clicked. The click's
+// update renders the header and the page around it again.
+func (h *header) chooseLanguage(ctx app.Context, e app.Event) {
+	switchLanguage(ctx.JSSrc().Get("lang").String())
+}
+
 // signOut ends the session on the server, then shows the sign-in page.
-// Nothing about the account is kept in the browser: the pages hold it in
-// their state only, and that goes with them.
+// The account view kept for offline use is removed (apiclient tells
+// Start's hook once the session is gone).
 func (h *header) signOut(ctx app.Context, e app.Event) {
 	if h.busy {
 		return

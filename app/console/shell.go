@@ -6,19 +6,30 @@ import (
 	"twofold/app/i18n"
 )
 
-// shell is the frame of every page: its root element, the header and the
+// frame is the frame of every page: its root element, the header and the
 // main content. The root carries data-mounted="true" only once the WASM
 // has mounted the page (before that, the browser shows the server's
 // pre-rendered HTML, which has no handlers), so tests and scripts wait for
 // [data-mounted=true].
-func shell(id string, mounted bool, username string, main ...app.UI) app.HTMLDiv {
-	root := app.Div().ID(id).Class("page")
-	if mounted {
+type frame struct {
+	// ID is the page root's id ("settings-page").
+	ID      string
+	Mounted bool
+	// Username is the signed-in user; empty on the sign-in pages.
+	Username string
+	// Offline: the server cannot be reached, so signing out cannot either.
+	Offline bool
+}
+
+// UI renders the frame around the page's main content.
+func (f frame) UI(main ...app.UI) app.HTMLDiv {
+	root := app.Div().ID(f.ID).Class("page")
+	if f.Mounted {
 		root = root.DataSet("mounted", true)
 	}
 	return root.Body(
 		app.A().Href("#main").Class("skip-link").Text(i18n.T("shell.skip")),
-		&header{Username: username},
+		&header{Username: f.Username, Offline: f.Offline},
 		app.Main().ID("main").Class("main").TabIndex(-1).Body(main...),
 		app.Footer().Class("footer").Body(
 			app.P().Text(i18n.T("shell.footer")),

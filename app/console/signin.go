@@ -1,9 +1,12 @@
 package console
 
 import (
+	"time"
+
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"twofold/app/apiclient"
+	"twofold/app/console/emailcode"
 	"twofold/app/console/form"
 	"twofold/app/i18n"
 	"twofold/app/widget"
@@ -28,6 +31,8 @@ type signIn struct {
 	errs     form.Problems
 	// notice tells why the browser is back here (a sign-in that expired).
 	notice string
+	// offline: the server could not be reached when the page opened.
+	offline bool
 }
 
 func newSignIn() *signIn { return &signIn{} }
@@ -35,28 +40,40 @@ func newSignIn() *signIn { return &signIn{} }
 func (p *signIn) OnMount(ctx app.Context) { p.mounted = true }
 
 // OnNav shows the notice left by the previous page and goes on when the
-// browser is already signed in.
+// browser is already signed in; offline, it says that signing in needs
+// the network.
 func (p *signIn) OnNav(ctx app.Context) {
-	ctx.Page().SetTitle(i18n.T("signin.page_title"))
+	setTitle(ctx, "signin.page_title")
 	if app.IsServer {
 		return
 	}
 	p.notice = takeFlash()
 	ctx.Async(func() {
-		if acc, err := apiclient.Account(ctx); err == nil {
-			ctx.Dispatch(func(ctx app.Context) { ctx.Navigate(pageFor(acc)) })
-		}
+		acc, err := apiclient.Account(ctx)
+		ctx.Dispatch(func(ctx app.Context) {
+			switch {
+			case err == nil:
+				ctx.Navigate(pageFor(acc))
+			case apiclient.Unreachable(err):
+				p.offline = true
+			}
+		})
 	})
 }
 
 func (p *signIn) Render() app.UI {
-	return shell("signin-page", p.mounted, "",
+	offline := ""
+	if p.offline {
+		offline = i18n.T("offline.signin")
+	}
+	return frame{ID: "signin-page", Mounted: p.mounted}.UI(
 		app.Div().Class("auth").Body(
 			app.Div().Class("card auth-card").Body(
 				app.H1().Class("card-title").Text(i18n.T("signin.title")),
 				app.P().Class("muted").Text(i18n.T("signin.intro")),
 				widget.Alert{ID: "signin-error", Kind: widget.AlertError, Text: p.errs.Alert}.UI(),
 				widget.Alert{ID: "signin-notice", Kind: widget.AlertInfo, Text: p.notice}.UI(),
+				widget.Alert{ID: "signin-offline", Kind: widget.AlertWarning, Text: offline}.UI(),
 				app.Form().ID("signin-form").Class("form").NoValidate(true).OnSubmit(p.submit).Body(
 					widget.Field{
 						ID: "signin-username", Label: i18n.T("signin.username.label"), Value: p.username,
@@ -102,6 +119,7 @@ func (p *signIn) submit(ctx app.Context, e app.Event) {
 				p.failed(ctx, err)
 				return
 			}
+			p.offline = false
 			next := nextPage(resp)
 			if next == "" {
 				p.errs = form.Problems{Alert: i18n.T("signin.unknown_status", "status", resp.Status)}
@@ -110,7 +128,10 @@ func (p *signIn) submit(ctx app.Context, e app.Event) {
 			}
 			p.password = ""
 			handoff.method, handoff.hint = resp.Method, resp.EmailHint
-			handoff.mailFailed, handoff.sent = false, resp.Method == api.MethodEmail
+			handoff.mailFailed, handoff.resendAfter = false, resp.ResendAfter
+			if resp.Method == api.MethodEmail && resp.ResendAfter <= 0 {
+				handoff.resendAfter = int(emailcode.Cooldown / time.Second)
+			}
 			ctx.Navigate(next)
 		})
 	})
@@ -131,7 +152,7 @@ func (p *signIn) failed(ctx app.Context, err error) {
 		// pending sign-in is kept, so the verification page offers a resend.
 		p.password = ""
 		handoff.method, handoff.hint = api.MethodEmail, apiclient.APIError(err).EmailHint
-		handoff.mailFailed, handoff.sent = true, false
+		handoff.mailFailed, handoff.resendAfter = true, 0
 		ctx.Navigate(PathVerify + "?method=" + api.MethodEmail)
 		return
 	default:

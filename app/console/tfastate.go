@@ -59,5 +59,5 @@ func (t *tfaState) enabledHelp() string {
 	if t.TFA.ExpiresAt == nil {
 		return i18n.T("tfa.on.help")
 	}
-	return i18n.T("tfa.on.help_until", "date", t.TFA.ExpiresAt.Local().Format("2006-01-02"))
+	return i18n.T("tfa.on.help_until", "date", t.TFA.ExpiresAt.Local().Format(i18n.T("format.date")))
 }

@@ -16,13 +16,17 @@ import (
 type verifyPage struct {
 	app.Compo
 
-	mounted    bool
-	navigated  bool // OnNav has read the URL
-	method     string
-	hint       string
-	mailFailed bool
-	sent       bool
-	backBusy   bool
+	mounted   bool
+	navigated bool // OnNav has read the URL
+	// ready: the page knows what the pending sign-in waits for (from the
+	// sign-in page, or from the server after a reload).
+	ready       bool
+	method      string
+	hint        string
+	mailFailed  bool
+	sent        bool
+	resendAfter int
+	backBusy    bool
 }
 
 func newVerify() *verifyPage { return &verifyPage{} }
@@ -30,44 +34,76 @@ func newVerify() *verifyPage { return &verifyPage{} }
 func (p *verifyPage) OnMount(ctx app.Context) { p.mounted = true }
 
 // OnNav reads the method from the URL and what the sign-in page handed
-// over, and goes on when the browser is already signed in (a reload after
-// the last step, another tab).
+// over. Without that (a reload, a bookmark) it asks the server what the
+// pending sign-in waits for, and sends the browser back to the sign-in
+// page when there is none. It also goes on when the browser is already
+// signed in (a reload after the last step, another tab).
 func (p *verifyPage) OnNav(ctx app.Context) {
-	ctx.Page().SetTitle(i18n.T("verify.page_title"))
+	setTitle(ctx, "verify.page_title")
 	if app.IsServer {
 		return
 	}
 	p.navigated = true
-	p.method = ctx.Page().URL().Query().Get("method")
-	if p.method != api.MethodTOTP && p.method != api.MethodEmail {
-		p.method = ""
+	p.method = methodOf(ctx.Page().URL().Query().Get("method"))
+	p.hint, p.mailFailed, p.sent, p.resendAfter, p.ready = "", false, false, 0, false
+	if handoff.method != "" && handoff.method == p.method {
+		p.hint, p.mailFailed, p.resendAfter = handoff.hint, handoff.mailFailed, handoff.resendAfter
+		p.sent, p.ready = !handoff.mailFailed, true
 	}
-	p.hint, p.mailFailed, p.sent = "", false, false
-	if handoff.method == p.method {
-		p.hint, p.mailFailed, p.sent = handoff.hint, handoff.mailFailed, handoff.sent
-	}
-	handoff.method, handoff.hint, handoff.mailFailed, handoff.sent = "", "", false, false
+	handoff.method, handoff.hint, handoff.mailFailed, handoff.resendAfter = "", "", false, 0
+	ready := p.ready
 	ctx.Async(func() {
 		if acc, err := apiclient.Account(ctx); err == nil {
 			ctx.Dispatch(func(ctx app.Context) { ctx.Navigate(pageFor(acc)) })
+			return
 		}
+		if ready {
+			return
+		}
+		pend, err := apiclient.Pending(ctx)
+		ctx.Dispatch(func(ctx app.Context) { p.restore(ctx, pend, err) })
 	})
+}
+
+// restore shows the pending sign-in the server described.
+func (p *verifyPage) restore(ctx app.Context, pend *api.Pending, err error) {
+	switch {
+	case err == nil && methodOf(pend.Method) != "":
+		p.method, p.hint, p.resendAfter = pend.Method, pend.EmailHint, pend.ResendAfter
+		p.sent = pend.ResendAfter > 0
+	case apiclient.SignedOut(err) && p.method != "":
+		p.expired(ctx)
+		return
+	}
+	// Otherwise (offline, no method known) the page shows what the URL
+	// says.
+	p.ready = true
+}
+
+// methodOf returns m if it is a second-step method the page knows, or "".
+func methodOf(m string) string {
+	if m == api.MethodTOTP || m == api.MethodEmail {
+		return m
+	}
+	return ""
 }
 
 func (p *verifyPage) Render() app.UI {
 	title, intro := i18n.T("verify.title"), i18n.T("verify.intro")
 	var body app.UI
-	switch p.method {
-	case api.MethodTOTP:
+	switch {
+	case p.navigated && !p.ready:
+		body = loadingCard(i18n.T("verify.submitting"))
+	case p.method == api.MethodTOTP:
 		title, intro = i18n.T("verify.totp.title"), i18n.T("verify.totp.intro")
 		body = &totp.VerifyForm{OnVerified: p.verified, OnExpired: p.expired}
-	case api.MethodEmail:
+	case p.method == api.MethodEmail:
 		title, intro = i18n.T("verify.email.title"), i18n.T("verify.email.intro")
 		body = &emailcode.VerifyForm{
-			Hint: p.hint, MailFailed: p.mailFailed, Sent: p.sent,
+			Hint: p.hint, MailFailed: p.mailFailed, Sent: p.sent, ResendAfter: p.resendAfter,
 			OnVerified: p.verified, OnExpired: p.expired,
 		}
-	case "":
+	default:
 		// Reached without a sign-in (a typed address): nothing to verify.
 		// Nothing is said before OnNav has read the URL.
 		text := ""
@@ -76,7 +112,7 @@ func (p *verifyPage) Render() app.UI {
 		}
 		body = widget.Alert{ID: "verify-none", Kind: widget.AlertInfo, Text: text}.UI()
 	}
-	return shell("verify-page", p.mounted, "",
+	return frame{ID: "verify-page", Mounted: p.mounted}.UI(
 		app.Div().Class("auth").Body(
 			app.Div().ID("verify-card").Class("card auth-card").DataSet("method", p.method).Body(
 				app.H1().Class("card-title").Text(title),

@@ -12,6 +12,12 @@ var english = map[string]string{
 	"header.sign_out":        "Sign out",
 	"header.signing_out":     "Signing out…",
 	"header.sign_out_failed": "Sign-out failed. {detail}",
+	"header.language":        "Language",
+	"update.available":       "A new version of Twofold is available.",
+	"update.reload":          "Reload",
+	"offline.title":          "Offline — changes need a connection.",
+	"offline.as_of":          "This is your account as it was on {date}. It refreshes when the connection returns.",
+	"offline.signin":         "You are offline: signing in needs a connection.",
 	"page.retry":             "Try again",
 	"page.loading_account":   "Loading your account…",
 	"dialog.close":           "Close",
@@ -19,6 +25,9 @@ var english = map[string]string{
 	"form.saving":            "Saving…",
 	"form.saved":             "Saved.",
 	"time.seconds_short":     "{n} s",
+	// Go time layouts of dates shown in this language.
+	"format.date":     "2006-01-02",
+	"format.datetime": "2006-01-02 15:04",
 
 	// Rules of the shared validator (shared/validate), by tag; {param}
 	// is the tag's parameter.
@@ -33,19 +42,30 @@ var english = map[string]string{
 	"rule.eqfield":      "The two values do not match.",
 	"rule.six_digits":   "Enter the 6-digit code.",
 	"rule.tfa_code":     "Enter the 6-digit code from your app, or a backup code (xxxxx-xxxxx).",
+	"rule.invalid":      "This value is not valid.",
 
-	// API errors that belong to no field, by code.
+	// API errors that belong to no field: by code (API.md), so the server's
+	// English message is never shown.
 	"error.offline":                 "The server cannot be reached. Check your connection and try again.",
-	"error.unexpected":              "Something went wrong: {detail}",
+	"error.unexpected":              "Something went wrong. Try again.",
 	"error.failed":                  "The request failed ({code}).",
-	"error.unavailable":             "The service is unavailable. Try again in a moment.",
+	"error.bad_request":             "The server did not accept the request. Reload the page and try again.",
+	"error.validation_failed":       "Some fields are not valid.",
+	"error.invalid_credentials":     "Wrong username or password.",
+	"error.unauthorized":            "You are signed out. Sign in again.",
+	"error.login_expired":           "This sign-in has expired. Sign in again.",
+	"error.invalid_code":            "The code is wrong, expired or already used.",
+	"error.step_up_required":        "Confirm it is you to make this change.",
 	"error.rate_limited":            "Too many attempts. Try again later.",
 	"error.rate_limited.one_second": "Too many attempts. Try again in 1 second.",
 	"error.rate_limited.seconds":    "Too many attempts. Try again in {seconds} seconds.",
-	"error.invalid_code":            "The code is wrong, expired or already used.",
-	"error.login_expired":           "This sign-in has expired. Sign in again.",
-	"error.unauthorized":            "You are signed out. Sign in again.",
+	"error.forbidden":               "This action is not allowed.",
 	"error.enrollment_required":     "Set up two-factor authentication first.",
+	"error.not_found":               "This was not found.",
+	"error.conflict":                "This conflicts with another account.",
+	"error.payload_too_large":       "The request is too large.",
+	"error.unavailable":             "The service is unavailable. Try again in a moment.",
+	"error.internal":                "The server had a problem. Try again in a moment.",
 
 	// Sign-in.
 	"signin.page_title":     "Sign in · Twofold",
@@ -81,6 +101,8 @@ var english = map[string]string{
 	// Email login verification.
 	"emailcode.sent":             "We sent a 6-digit code to {email}. It is valid for 10 minutes.",
 	"emailcode.sent_generic":     "We sent a 6-digit code to your email address. It is valid for 10 minutes.",
+	"emailcode.address":          "Your sign-in code goes to {email}.",
+	"emailcode.address_generic":  "Your sign-in code goes to your email address.",
 	"emailcode.code.label":       "Verification code",
 	"emailcode.code.placeholder": "123456",
 	"emailcode.code.hint":        "The newest email's code: asking for a new one stops the older ones.",

@@ -97,7 +97,7 @@ func Text(username string, codes []string, now time.Time) string {
 	var b strings.Builder
 	b.WriteString(i18n.T("backup.file.title", "username", username))
 	b.WriteString("\n")
-	b.WriteString(i18n.T("backup.file.created", "date", now.Format("2006-01-02 15:04")))
+	b.WriteString(i18n.T("backup.file.created", "date", now.Format(i18n.T("format.datetime"))))
 	b.WriteString("\n\n")
 	for _, code := range codes {
 		b.WriteString(code)

@@ -35,8 +35,11 @@ type VerifyForm struct {
 	// MailFailed: the sign-in's mail could not be sent (503); resending is
 	// possible at once (a failed send starts no cooldown).
 	MailFailed bool
-	// Sent: a mail was just sent, so resending waits for the cooldown.
+	// Sent: a mail is known to have gone out (the page says so).
 	Sent bool
+	// ResendAfter is the wait in seconds before a new code may be asked
+	// for (the server's resend_after).
+	ResendAfter int
 	// OnVerified receives the answer: a full session, or enroll.
 	OnVerified func(ctx app.Context, resp *api.LoginResponse)
 	// OnExpired: the pending sign-in is gone (10 minutes, 5 wrong codes).
@@ -45,29 +48,51 @@ type VerifyForm struct {
 	code       string
 	busy       bool
 	errs       form.Problems
+	sent       bool // a mail went out: starts as Sent, follows the resends
 	resendBusy bool
 	until      time.Time // no resend before
 	ticker     int       // the countdown loop that is current
 	status     string
 }
 
-// OnMount starts the countdown of the mail just sent, or tells that it
-// failed, and puts the focus in the code field.
-func (c *VerifyForm) OnMount(ctx app.Context) {
+// OnInit sets what the first render shows (OnMount comes after it): that
+// the mail failed, or where it went and the wait before a new one.
+func (c *VerifyForm) OnInit() {
+	c.sent = c.Sent && !c.MailFailed
 	switch {
 	case c.MailFailed:
 		c.errs.Alert = i18n.T("emailcode.mail_failed")
-	case c.Sent:
-		c.wait(ctx, Cooldown)
+	case c.ResendAfter > 0:
+		c.until = time.Now().Add(time.Duration(c.ResendAfter) * time.Second)
+	}
+}
+
+// OnMount starts the countdown and puts the focus in the code field.
+func (c *VerifyForm) OnMount(ctx app.Context) {
+	if !c.until.IsZero() {
+		c.ticker++
+		c.tick(ctx, c.ticker)
 	}
 	form.FocusLater(ctx, "verify-code")
 }
 
-func (c *VerifyForm) Render() app.UI {
-	sent := i18n.T("emailcode.sent_generic")
-	if c.Hint != "" {
-		sent = i18n.T("emailcode.sent", "email", c.Hint)
+// sentText says where the code went: "We sent…" once a mail is known to
+// have gone out, otherwise only where codes go (the first mail failed, or
+// the page was reloaded long after it).
+func (c *VerifyForm) sentText() string {
+	switch {
+	case c.sent && c.Hint != "":
+		return i18n.T("emailcode.sent", "email", c.Hint)
+	case c.sent:
+		return i18n.T("emailcode.sent_generic")
+	case c.Hint != "":
+		return i18n.T("emailcode.address", "email", c.Hint)
 	}
+	return i18n.T("emailcode.address_generic")
+}
+
+func (c *VerifyForm) Render() app.UI {
+	sent := c.sentText()
 	left := c.secondsLeft()
 	resend := i18n.T("emailcode.resend")
 	if left > 0 {
@@ -155,7 +180,7 @@ func (c *VerifyForm) resend(ctx app.Context, e app.Event) {
 			ae := apiclient.APIError(err)
 			switch {
 			case err == nil:
-				c.errs.Alert = ""
+				c.errs.Alert, c.sent = "", true
 				c.status = i18n.T("emailcode.resent_generic")
 				if c.Hint != "" {
 					c.status = i18n.T("emailcode.resent", "email", c.Hint)

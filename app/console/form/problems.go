@@ -6,7 +6,6 @@
 package form
 
 import (
-	"errors"
 	"strconv"
 	"strings"
 
@@ -87,18 +86,19 @@ func FromValidation(vp *validate.Problems) Problems {
 }
 
 // FromError turns an API call's error into problems: the fields of a
-// validation_failed answer that the form shows go next to them (in the
-// console's words when the rule is known); anything else becomes the
-// alert.
+// validation_failed answer that the form shows go next to them, in the
+// console's words for their rule (never the server's English message);
+// anything else becomes the alert.
 func FromError(err error, fields []Field) Problems {
 	var p Problems
 	ae := apiclient.APIError(err)
 	if ae != nil && len(ae.Fields) > 0 {
 		for _, f := range fields {
-			if msg, ok := ae.Fields[f.Name]; ok {
+			if _, ok := ae.Fields[f.Name]; ok {
 				rule := ae.Rules[f.Name]
-				if t := RuleText(rule); t != "" {
-					msg = t
+				msg := RuleText(rule)
+				if msg == "" {
+					msg = i18n.T("rule.invalid")
 				}
 				p.Set(f.Name, rule, msg)
 			}
@@ -122,25 +122,34 @@ func RuleText(rule string) string {
 	return i18n.T(key, "param", param)
 }
 
-// ErrorText is the message of an error that belongs to no field.
+// errorCodes are the API error codes (API.md) that have a text of their
+// own, "error.<code>".
+var errorCodes = []string{
+	api.CodeBadRequest, api.CodeValidationFailed, api.CodeInvalidCredentials,
+	api.CodeUnauthorized, api.CodeLoginExpired, api.CodeInvalidCode,
+	api.CodeStepUpRequired, api.CodeForbidden, api.CodeEnrollmentRequired,
+	api.CodeNotFound, api.CodeConflict, api.CodePayloadTooLarge,
+	api.CodeUnavailable, api.CodeInternal,
+}
+
+// ErrorText is the message of an error that belongs to no field, in the
+// console's language: by the API's error code, never the server's
+// English message.
 func ErrorText(err error) string {
-	if errors.Is(err, apiclient.ErrOffline) {
+	if apiclient.Unreachable(err) {
 		return i18n.T("error.offline")
 	}
 	ae := apiclient.APIError(err)
 	if ae == nil {
-		return i18n.T("error.unexpected", "detail", err.Error())
+		return i18n.T("error.unexpected")
 	}
-	switch ae.Code {
-	case api.CodeRateLimited:
+	if ae.Code == api.CodeRateLimited {
 		return TooManyAttempts(ae.RetryAfter)
-	case api.CodeUnavailable:
-		return i18n.T("error.unavailable")
-	case api.CodeInvalidCode, api.CodeLoginExpired, api.CodeUnauthorized, api.CodeEnrollmentRequired:
-		return i18n.T("error." + ae.Code)
 	}
-	if ae.Message != "" {
-		return ae.Message
+	for _, code := range errorCodes {
+		if ae.Code == code {
+			return i18n.T("error." + code)
+		}
 	}
 	return i18n.T("error.failed", "code", ae.Code)
 }

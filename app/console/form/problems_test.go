@@ -1,6 +1,7 @@
 package form
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -62,8 +63,11 @@ func TestErrorText(t *testing.T) {
 		{apiclient.ErrOffline, "The server cannot be reached. Check your connection and try again."},
 		{&api.Error{Code: api.CodeRateLimited, RetryAfter: 30}, "Too many attempts. Try again in 30 seconds."},
 		{&api.Error{Code: api.CodeRateLimited}, "Too many attempts. Try again later."},
-		{&api.Error{Code: api.CodeConflict, Message: "This email is already used by another account."}, "This email is already used by another account."},
+		{&api.Error{Code: api.CodeConflict, Message: "server words"}, i18n.T("error.conflict")},
 		{&api.Error{Code: api.CodeInvalidCode, Message: "server words"}, i18n.T("error.invalid_code")},
+		{&api.Error{Code: "brand_new", Message: "server words"}, "The request failed (brand_new)."},
+		{&api.Error{Status: 502, Code: api.CodeUnavailable, Message: "The server answered with HTTP status 502."}, i18n.T("error.offline")},
+		{errors.New("context canceled"), i18n.T("error.unexpected")},
 	}
 	for _, tt := range tests {
 		if got := ErrorText(tt.err); got != tt.want {
@@ -92,5 +96,30 @@ func TestStepUpNeedsCode(t *testing.T) {
 	acc.TFA.State = api.TFANotEnabled
 	if (StepUp{Asked: true}).NeedsCode(acc) {
 		t.Error("TOTP off: a code asked (the password is the step-up then)")
+	}
+}
+
+// The server's English never shows in French: API errors and field rules
+// are the console's texts, by code and by rule.
+func TestErrorsInFrench(t *testing.T) {
+	defer i18n.SetLanguage(i18n.English)
+	i18n.SetLanguage(i18n.French)
+	for _, code := range errorCodes {
+		got := ErrorText(&api.Error{Code: code, Message: "server words"})
+		if got == "server words" || got == i18n.Catalog(i18n.English)["error."+code] {
+			t.Errorf("%s: got %q, want the French text", code, got)
+		}
+	}
+	err := &api.Error{
+		Status: 400, Code: api.CodeValidationFailed, Message: "Some fields are not valid.",
+		Fields: map[string]string{"current_password": "server words", "new_password": "server words"},
+		Rules:  map[string]string{"current_password": "brand_new_rule", "new_password": "min=8"},
+	}
+	p := FromError(err, testFields)
+	if got := p.Msg("new_password"); got != "Utilisez au moins 8\u00a0caractères." {
+		t.Errorf("min=8: got %q", got)
+	}
+	if got := p.Msg("current_password"); got != "Cette valeur n’est pas valide." {
+		t.Errorf("unknown rule: got %q", got)
 	}
 }

@@ -19,9 +19,10 @@ const ElevationMargin = 15 * time.Second
 // step-up is a 2FA code, otherwise the password.
 func TOTPOn(state string) bool { return state == api.TFAEnabled || state == api.TFAExpired }
 
-// Elevated reports whether the session's step-up still lasts at now.
-// The browser's clock may differ from the server's: a form that trusted
-// a wrong "elevated" gets step_up_required and asks then.
+// Elevated reports whether the session's step-up still lasts at now, a
+// time of the server's clock (apiclient.ServerNow). Should the two clocks
+// still differ, a form that trusted a wrong "elevated" gets
+// step_up_required and asks then.
 func Elevated(acc *api.Account, now time.Time) bool {
 	return acc != nil && acc.ElevatedUntil != nil && acc.ElevatedUntil.After(now.Add(ElevationMargin))
 }
@@ -39,7 +40,7 @@ func (s StepUp) NeedsCode(acc *api.Account) bool {
 	if acc == nil || !TOTPOn(acc.TFA.State) {
 		return false
 	}
-	return s.Asked || !Elevated(acc, time.Now())
+	return s.Asked || !Elevated(acc, apiclient.ServerNow())
 }
 
 // StepUpCodeField is the "2FA code" field of a step-up. It takes a TOTP

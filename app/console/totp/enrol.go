@@ -70,15 +70,22 @@ type Enrol struct {
 	copyMsg string
 }
 
-// OnMount opens the dialog and starts the setup, or asks for the step-up
-// code first when renewing without an elevated session.
-func (c *Enrol) OnMount(ctx app.Context) {
+// OnInit decides, before the first render, between enabling and renewing,
+// and whether renewing asks for a step-up code first.
+func (c *Enrol) OnInit() {
 	c.renew = c.Account != nil && form.TOTPOn(c.Account.TFA.State)
+	if c.renew && c.stepUp.NeedsCode(c.Account) {
+		c.phase = phaseStepUp
+	}
+}
+
+// OnMount opens the dialog and starts the setup, or puts the focus in the
+// step-up code field.
+func (c *Enrol) OnMount(ctx app.Context) {
 	if !c.Inline {
 		widget.ShowModal(ctx, EnrolDialogID, "")
 	}
-	if c.renew && c.stepUp.NeedsCode(c.Account) {
-		c.phase = phaseStepUp
+	if c.phase == phaseStepUp {
 		form.FocusLater(ctx, "enrol-stepup-code")
 		return
 	}
@@ -172,11 +179,11 @@ func (c *Enrol) renderSteps() app.UI {
 	s := c.setup
 	return app.Ol().Class("steps").Body(
 		app.Li().Class("step").Body(
-			app.H3().Class("step-title").Text(i18n.T("totp.enrol.step_app.title")),
+			c.stepTitle(i18n.T("totp.enrol.step_app.title")),
 			app.P().Class("muted").Text(i18n.T("totp.enrol.step_app.text")),
 		),
 		app.Li().Class("step").Body(
-			app.H3().Class("step-title").Text(i18n.T("totp.enrol.step_scan.title")),
+			c.stepTitle(i18n.T("totp.enrol.step_scan.title")),
 			app.Div().Class("scan").Body(
 				app.Img().ID("totp-qr").Class("qr").Src(s.QRPNG).
 					Alt(i18n.T("totp.enrol.qr.alt")).Width(200).Height(200),
@@ -195,7 +202,7 @@ func (c *Enrol) renderSteps() app.UI {
 			),
 		),
 		app.Li().Class("step").Body(
-			app.H3().Class("step-title").Text(i18n.T("totp.enrol.step_code.title")),
+			c.stepTitle(i18n.T("totp.enrol.step_code.title")),
 			widget.Field{
 				ID: "totp-code", Label: i18n.T("totp.enrol.code.label"), Value: c.code,
 				Autocomplete: "one-time-code", InputMode: "numeric", Pattern: "[0-9]{6}",
@@ -206,6 +213,15 @@ func (c *Enrol) renderSteps() app.UI {
 			app.P().Class("hint").Text(i18n.T("totp.enrol.later")),
 		),
 	)
+}
+
+// stepTitle is the heading of a step: under the dialog's title (h2), or
+// under the enrolment page's (h1) when inline.
+func (c *Enrol) stepTitle(text string) app.UI {
+	if c.Inline {
+		return app.H2().Class("step-title").Text(text)
+	}
+	return app.H3().Class("step-title").Text(text)
 }
 
 // GroupKey shows a base32 key in groups of four, as authenticator apps

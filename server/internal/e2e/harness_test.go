@@ -64,12 +64,30 @@ func (s *safeBuffer) String() string {
 	return s.b.String()
 }
 
-// option adjusts the server a test starts.
-type option func(vars map[string]string)
+// setup is what the options of start adjust.
+type setup struct {
+	// vars are the server's configuration variables.
+	vars map[string]string
+	// browserFlags are extra Chromium command-line flags.
+	browserFlags map[string]any
+}
+
+// option adjusts the server or the browser a test starts.
+type option func(*setup)
 
 // withEnv sets a configuration variable of the server (e.g. its SMTP URL).
 func withEnv(name, value string) option {
-	return func(vars map[string]string) { vars[name] = value }
+	return func(s *setup) { s.vars[name] = value }
+}
+
+// withLocale starts the browser in a language (e.g. "fr-FR"): its UI
+// language, navigator.languages and the Accept-Language header.
+func withLocale(tag string) option {
+	base, _, _ := strings.Cut(tag, "-")
+	return func(s *setup) {
+		s.browserFlags["lang"] = tag
+		s.browserFlags["accept-lang"] = tag + "," + base
+	}
 }
 
 // start skips the test unless TWOFOLD_E2E=1, then starts a server on a
@@ -92,13 +110,17 @@ func start(t *testing.T, timeout time.Duration, opts ...option) *env {
 		t.Fatalf("Chromium is missing (%v): install it (apt-get install -y chromium) or set TWOFOLD_CHROMIUM", err)
 	}
 
+	su := &setup{vars: map[string]string{}, browserFlags: map[string]any{}}
+	for _, o := range opts {
+		o(su)
+	}
 	e := &env{t: t, Clock: clock.NewFake(time.Now())}
-	e.startServer(static, opts)
-	e.startBrowser(chromium, timeout)
+	e.startServer(static, su.vars)
+	e.startBrowser(chromium, timeout, su.browserFlags)
 	return e
 }
 
-func (e *env) startServer(static fs.FS, opts []option) {
+func (e *env) startServer(static fs.FS, extra map[string]string) {
 	t := e.t
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -113,8 +135,8 @@ func (e *env) startServer(static fs.FS, opts []option) {
 		config.EnvAdminPassword: adminPassword,
 		config.EnvPublicURL:     e.URL,
 	}
-	for _, o := range opts {
-		o(vars)
+	for k, v := range extra {
+		vars[k] = v
 	}
 	cfg, err := config.FromEnv(func(k string) string { return vars[k] })
 	if err != nil {
@@ -149,7 +171,7 @@ func (e *env) startServer(static fs.FS, opts []option) {
 	})
 }
 
-func (e *env) startBrowser(chromium string, timeout time.Duration) {
+func (e *env) startBrowser(chromium string, timeout time.Duration, flags map[string]any) {
 	t := e.t
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromium),
@@ -164,6 +186,9 @@ func (e *env) startBrowser(chromium string, timeout time.Duration) {
 		chromedp.WindowSize(1280, 900),
 		chromedp.UserDataDir(t.TempDir()),
 	)
+	for name, value := range flags {
+		opts = append(opts, chromedp.Flag(name, value))
+	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	bctx, cancelBrowser := chromedp.NewContext(actx)
 	t.Cleanup(func() {

@@ -209,6 +209,7 @@ func TestTOTPExpiredRenewRegenerateDisable(t *testing.T) {
 		t.Errorf("email verification can be ticked while 2FA is on (expired)")
 	}
 	e.snapshot("expired")
+	e.axe("settings-expired")
 
 	// Renew (on a phone-sized screen): a code of the current secret first
 	// (step-up), then the new secret's QR code and key, confirmed with a
@@ -224,6 +225,7 @@ func TestTOTPExpiredRenewRegenerateDisable(t *testing.T) {
 		t.Errorf("the step-up field (takes backup codes too) has a numeric keyboard")
 	}
 	e.snapshot("renew-stepup")
+	e.axe("renew-stepup")
 	e.do("confirm with the current secret",
 		e.fill("enrol-stepup-code", e.nextCode(secret)),
 		chromedp.Click(chromedp.CSS("#enrol-continue")),
@@ -324,6 +326,7 @@ func TestEnrolmentRequired(t *testing.T) {
 	e.backupCodes()
 	e.expectFocus("codes-dialog-title")
 	e.snapshot("enroll-codes")
+	e.axe("enroll-codes")
 	e.do("continue to the settings",
 		chromedp.Click(chromedp.CSS("#backup-done")),
 		settingsLoaded(),

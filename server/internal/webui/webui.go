@@ -70,7 +70,10 @@ func New(static fs.FS, opts ...Option) (*UI, error) {
 			Maskable: "/web/icon-maskable-512.png",
 			SVG:      "/web/icon.svg",
 		},
-		Styles:                []string{"/web/app.css"},
+		Styles: []string{"/web/app.css"},
+		// go-app precaches the PNG icons but not the SVG one, which the
+		// header's logo and the favicon use: offline they would be missing.
+		CacheableResources:    []string{"/web/icon.svg"},
 		Scripts:               []string{pagePath},
 		ServiceWorkerTemplate: workerJS,
 		Resources:             resolver{},

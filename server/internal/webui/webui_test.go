@@ -134,8 +134,8 @@ func TestServiceWorker(t *testing.T) {
 	u.ServeHTTP(rec, httptest.NewRequest("GET", "/app-worker.js", nil))
 	js := rec.Body.String()
 	for _, want := range []string{
-		"event.waitUntil", "cache.addAll(precache)", `url.pathname.startsWith("/api/")`, `req.mode === "navigate"`,
-		`cache.match("/")`, `u !== wasmURL`, `"/web/app.wasm"`, u.Version,
+		"event.waitUntil", "cache.addAll(updating ? resourcesToCache : precache)", `url.pathname.startsWith("/api/")`, `req.mode === "navigate"`,
+		`cache.match("/")`, `u !== wasmURL`, `"/web/app.wasm"`, `"/web/icon.svg"`, u.Version,
 	} {
 		if !strings.Contains(js, want) {
 			t.Errorf("worker lacks %q", want)

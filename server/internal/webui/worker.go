@@ -5,11 +5,16 @@ package webui
 // from go-app's stock worker:
 //   - install waits for the precache (event.waitUntil) and fails if it
 //     fails, so a worker never activates without the app shell;
-//   - app.wasm is not downloaded a second time at install: the page, once
-//     the WASM runs, asks the worker to store it from the HTTP cache;
+//   - app.wasm is not downloaded a second time at the first install: the
+//     page, once the WASM runs, asks the worker to store it from the HTTP
+//     cache; an update (a new version replacing a cached one) downloads it
+//     at install, so the new version starts offline too;
 //   - navigations go to the network first and fall back to the cached page
 //     or the cached shell, so every console route opens offline;
 //   - /api/ is never intercepted nor cached, nor is anything but GET.
+//
+// The cache's name, "twofold-" and the version, is how the page tells a
+// new version from the first install (app/console, start.go).
 const workerJS = `// Twofold service worker, version {{.Version}}.
 const cacheName = "twofold-{{.Version}}";
 const resourcesToCache = {{.ResourcesToCache}};
@@ -18,8 +23,12 @@ const precache = resourcesToCache.filter((u) => u !== wasmURL);
 
 self.addEventListener("install", (event) => {
   event.waitUntil((async () => {
+    // An update (another version's cache exists) takes app.wasm too: the
+    // page runs the old one, and activating deletes the old cache, so
+    // without it the new version could not start offline before a reload.
+    const updating = (await caches.keys()).some((k) => k.startsWith("twofold-") && k !== cacheName);
     const cache = await caches.open(cacheName);
-    await cache.addAll(precache);
+    await cache.addAll(updating ? resourcesToCache : precache);
     await self.skipWaiting();
   })());
 });
