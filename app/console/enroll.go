@@ -8,7 +8,6 @@ import (
 	"twofold/app/console/form"
 	"twofold/app/console/totp"
 	"twofold/app/i18n"
-	"twofold/app/widget"
 	"twofold/shared/api"
 )
 
@@ -61,11 +60,7 @@ func (p *enrollPage) load(ctx app.Context) {
 }
 
 func (p *enrollPage) Render() app.UI {
-	username := ""
-	if p.account != nil {
-		username = p.account.User.Username
-	}
-	return frame{ID: "enroll-page", Mounted: p.mounted, Username: username}.UI(
+	return frame{ID: "enroll-page", Mounted: p.mounted, Account: p.account}.UI(
 		app.Div().Class("container container-narrow").Body(
 			app.H1().Class("page-title").Text(i18n.T("enroll.title")),
 			p.renderBody(),
@@ -74,17 +69,8 @@ func (p *enrollPage) Render() app.UI {
 }
 
 func (p *enrollPage) renderBody() app.UI {
-	switch p.status {
-	case statusFailed:
-		return app.Div().Class("card").Body(
-			widget.Alert{ID: "enroll-error", Text: p.loadErr}.UI(),
-			widget.Button{
-				ID: "enroll-retry", Label: i18n.T("page.retry"), Type: "button",
-				OnClick: func(ctx app.Context, e app.Event) { p.load(ctx) },
-			}.UI(),
-		)
-	case statusLoading:
-		return loadingCard(i18n.T("page.loading_account"))
+	if card := loadCard(p.status, "enroll", p.loadErr, func(ctx app.Context, e app.Event) { p.load(ctx) }); card != nil {
+		return card
 	}
 	if p.codes != nil {
 		return app.Div().Class("card").Body(
@@ -100,7 +86,7 @@ func (p *enrollPage) renderBody() app.UI {
 		}),
 		&totp.Enrol{
 			Account: p.account, Inline: true, CancelLabel: i18n.T("enroll.sign_out"),
-			OnEnabled: p.enabled, OnCancel: p.signOut, OnSignedOut: p.signedOut,
+			OnEnabled: p.enabled, OnCancel: p.signOut, OnSignedOut: sessionExpired,
 		},
 	)
 }
@@ -112,19 +98,5 @@ func (p *enrollPage) enabled(ctx app.Context, res *api.TOTPEnabled) {
 
 func (p *enrollPage) done(ctx app.Context, e app.Event) { ctx.Navigate(PathSettings) }
 
-func (p *enrollPage) signedOut(ctx app.Context) { leave(ctx, i18n.T("signin.expired")) }
-
 // signOut ends the enrolment session: it can do nothing else.
-func (p *enrollPage) signOut(ctx app.Context, e app.Event) {
-	if p.leaving {
-		return
-	}
-	p.leaving = true
-	ctx.Async(func() {
-		apiclient.Logout(ctx)
-		ctx.Dispatch(func(ctx app.Context) {
-			p.leaving = false
-			ctx.Navigate(PathSignIn)
-		})
-	})
-}
+func (p *enrollPage) signOut(ctx app.Context, e app.Event) { logOut(ctx, &p.leaving) }

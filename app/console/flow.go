@@ -7,6 +7,7 @@ import (
 
 	"twofold/app/apiclient"
 	"twofold/app/console/form"
+	"twofold/app/i18n"
 	"twofold/shared/api"
 )
 
@@ -59,6 +60,28 @@ func pageFor(acc *api.Account) string {
 func leave(ctx app.Context, notice string) {
 	flash = notice
 	ctx.Navigate(PathSignIn)
+}
+
+// sessionExpired sends the browser to the sign-in page, saying the
+// session (or the pending sign-in) expired.
+func sessionExpired(ctx app.Context) { leave(ctx, i18n.T("signin.expired")) }
+
+// logOut ends the session, or the pending sign-in, on the server, then
+// shows the sign-in page; *busy is the page's flag while it waits. When
+// the server cannot be reached the session simply expires: the next
+// sign-in replaces it.
+func logOut(ctx app.Context, busy *bool) {
+	if *busy {
+		return
+	}
+	*busy = true
+	ctx.Async(func() {
+		apiclient.Logout(ctx)
+		ctx.Dispatch(func(ctx app.Context) {
+			*busy = false
+			ctx.Navigate(PathSignIn)
+		})
+	})
 }
 
 // signedOutOr handles what every page does with an error of a signed-in

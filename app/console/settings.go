@@ -15,15 +15,6 @@ import (
 	"twofold/shared/api"
 )
 
-// loadStatus drives what a page that loads data shows.
-type loadStatus string
-
-const (
-	statusLoading loadStatus = "loading"
-	statusLoaded  loadStatus = "loaded"
-	statusFailed  loadStatus = "failed"
-)
-
 // The settings page's dialogs; one at a time.
 const (
 	dialogNone       = ""
@@ -181,11 +172,7 @@ func (p *settings) goOffline(ctx app.Context) {
 func (p *settings) setAccount(ctx app.Context, acc *api.Account) { p.show(acc) }
 
 func (p *settings) Render() app.UI {
-	username := ""
-	if p.account != nil {
-		username = p.account.User.Username
-	}
-	return frame{ID: "settings-page", Mounted: p.mounted, Username: username, Offline: p.offline}.UI(
+	return frame{ID: "settings-page", Mounted: p.mounted, Account: p.account, Offline: p.offline}.UI(
 		app.Div().Class("container").Body(
 			app.H1().Class("page-title").Text(i18n.T("settings.title")),
 			p.renderOffline(),
@@ -207,26 +194,9 @@ func (p *settings) renderOffline() app.UI {
 	return widget.Alert{ID: "offline-banner", Kind: widget.AlertWarning, Text: i18n.T("offline.title"), Detail: detail}.UI()
 }
 
-// loadingCard is a card that says what is loading.
-func loadingCard(text string) app.UI {
-	return app.Div().Class("card loading").Role("status").Body(
-		app.Span().Class("spinner spinner-dark").Aria("hidden", true),
-		app.Span().Text(text),
-	)
-}
-
 func (p *settings) renderBody() app.UI {
-	switch p.status {
-	case statusFailed:
-		return app.Div().Class("card").Body(
-			widget.Alert{ID: "settings-error", Text: p.loadErr}.UI(),
-			widget.Button{
-				ID: "settings-retry", Label: i18n.T("page.retry"), Type: "button",
-				OnClick: func(ctx app.Context, e app.Event) { p.load(ctx) },
-			}.UI(),
-		)
-	case statusLoading:
-		return loadingCard(i18n.T("page.loading_account"))
+	if card := loadCard(p.status, "settings", p.loadErr, func(ctx app.Context, e app.Event) { p.load(ctx) }); card != nil {
+		return card
 	}
 	acc := p.account
 	// Offline, a disabled fieldset disables every control of both
@@ -290,18 +260,18 @@ func (p *settings) renderDialog() app.UI {
 	switch p.dialog {
 	case dialogEnrol:
 		return &totp.Enrol{
-			Account: acc, OnEnabled: p.enabled, OnCancel: p.closeDialog, OnSignedOut: p.signedOut,
+			Account: acc, OnEnabled: p.enabled, OnCancel: p.closeDialog, OnSignedOut: sessionExpired,
 		}
 	case dialogCodes:
 		return &backupcode.Codes{Codes: p.codes, Username: acc.User.Username, OnDone: p.closeDialog}
 	case dialogRegenerate:
-		return &backupcode.Regenerate{
-			Account: acc, OnDone: p.regenerated, OnClose: p.closeDialog, OnSignedOut: p.signedOut,
-		}
+		return backupcode.Regenerate{
+			Account: acc, OnDone: p.regenerated, OnClose: p.closeDialog, OnSignedOut: sessionExpired,
+		}.UI()
 	case dialogDisable:
-		return &totp.Disable{
-			Account: acc, OnDone: p.disabled, OnClose: p.closeDialog, OnSignedOut: p.signedOut,
-		}
+		return totp.Disable{
+			Account: acc, OnDone: p.disabled, OnClose: p.closeDialog, OnSignedOut: sessionExpired,
+		}.UI()
 	}
 	return app.Text("")
 }
@@ -352,5 +322,3 @@ func (p *settings) disabled(ctx app.Context, acc *api.Account) {
 	p.closeDialog(ctx, app.Event{})
 	p.tfaNotice = i18n.T("tfa.notice.disabled")
 }
-
-func (p *settings) signedOut(ctx app.Context) { leave(ctx, i18n.T("signin.expired")) }

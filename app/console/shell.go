@@ -4,6 +4,7 @@ import (
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"twofold/app/i18n"
+	"twofold/shared/api"
 )
 
 // frame is the frame of every page: its root element, the header and the
@@ -15,8 +16,9 @@ type frame struct {
 	// ID is the page root's id ("settings-page").
 	ID      string
 	Mounted bool
-	// Username is the signed-in user; empty on the sign-in pages.
-	Username string
+	// Account is the signed-in account, whose username the header shows;
+	// nil on the sign-in pages and until it is loaded.
+	Account *api.Account
 	// Offline: the server cannot be reached, so signing out cannot either.
 	Offline bool
 }
@@ -27,9 +29,13 @@ func (f frame) UI(main ...app.UI) app.HTMLDiv {
 	if f.Mounted {
 		root = root.DataSet("mounted", true)
 	}
+	username := ""
+	if f.Account != nil {
+		username = f.Account.User.Username
+	}
 	return root.Body(
 		app.A().Href("#main").Class("skip-link").Text(i18n.T("shell.skip")),
-		&header{Username: f.Username, Offline: f.Offline},
+		&header{Username: username, Offline: f.Offline},
 		app.Main().ID("main").Class("main").TabIndex(-1).Body(main...),
 		app.Footer().Class("footer").Body(
 			app.P().Text(i18n.T("shell.footer")),

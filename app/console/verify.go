@@ -72,7 +72,7 @@ func (p *verifyPage) restore(ctx app.Context, pend *api.Pending, err error) {
 		p.method, p.hint, p.resendAfter = pend.Method, pend.EmailHint, pend.ResendAfter
 		p.sent = pend.ResendAfter > 0
 	case apiclient.SignedOut(err) && p.method != "":
-		p.expired(ctx)
+		sessionExpired(ctx)
 		return
 	}
 	// Otherwise (offline, no method known) the page shows what the URL
@@ -96,12 +96,12 @@ func (p *verifyPage) Render() app.UI {
 		body = loadingCard(i18n.T("verify.submitting"))
 	case p.method == api.MethodTOTP:
 		title, intro = i18n.T("verify.totp.title"), i18n.T("verify.totp.intro")
-		body = &totp.VerifyForm{OnVerified: p.verified, OnExpired: p.expired}
+		body = &totp.VerifyForm{OnVerified: p.verified, OnExpired: sessionExpired}
 	case p.method == api.MethodEmail:
 		title, intro = i18n.T("verify.email.title"), i18n.T("verify.email.intro")
 		body = &emailcode.VerifyForm{
 			Hint: p.hint, MailFailed: p.mailFailed, Sent: p.sent, ResendAfter: p.resendAfter,
-			OnVerified: p.verified, OnExpired: p.expired,
+			OnVerified: p.verified, OnExpired: sessionExpired,
 		}
 	default:
 		// Reached without a sign-in (a typed address): nothing to verify.
@@ -140,22 +140,5 @@ func (p *verifyPage) verified(ctx app.Context, resp *api.LoginResponse) {
 	ctx.Navigate(next)
 }
 
-// expired sends the browser back to the sign-in page, saying why.
-func (p *verifyPage) expired(ctx app.Context) { leave(ctx, i18n.T("signin.expired")) }
-
-// back ends the pending sign-in on the server, then shows the sign-in
-// page. When the server cannot be reached the pending sign-in simply
-// expires: the next sign-in replaces it.
-func (p *verifyPage) back(ctx app.Context, e app.Event) {
-	if p.backBusy {
-		return
-	}
-	p.backBusy = true
-	ctx.Async(func() {
-		apiclient.Logout(ctx)
-		ctx.Dispatch(func(ctx app.Context) {
-			p.backBusy = false
-			ctx.Navigate(PathSignIn)
-		})
-	})
-}
+// back ends the pending sign-in, then shows the sign-in page.
+func (p *verifyPage) back(ctx app.Context, e app.Event) { logOut(ctx, &p.backBusy) }

@@ -21,8 +21,6 @@ import (
 // Cooldown is the wait between two mails (API.md: resend after 60 s).
 const Cooldown = 60 * time.Second
 
-var verifyFields = []form.Field{{Name: "code", InputID: "verify-code"}}
-
 // VerifyForm is the seed's email verification page body: where the code
 // went (the masked address), the code field, and "Resend code" with its
 // countdown.
@@ -45,9 +43,7 @@ type VerifyForm struct {
 	// OnExpired: the pending sign-in is gone (10 minutes, 5 wrong codes).
 	OnExpired func(ctx app.Context)
 
-	code       string
-	busy       bool
-	errs       form.Problems
+	verify     form.Verify
 	sent       bool // a mail went out: starts as Sent, follows the resends
 	resendBusy bool
 	until      time.Time // no resend before
@@ -61,7 +57,7 @@ func (c *VerifyForm) OnInit() {
 	c.sent = c.Sent && !c.MailFailed
 	switch {
 	case c.MailFailed:
-		c.errs.Alert = i18n.T("emailcode.mail_failed")
+		c.verify.Errs.Alert = i18n.T("emailcode.mail_failed")
 	case c.ResendAfter > 0:
 		c.until = time.Now().Add(time.Duration(c.ResendAfter) * time.Second)
 	}
@@ -73,7 +69,7 @@ func (c *VerifyForm) OnMount(ctx app.Context) {
 		c.ticker++
 		c.tick(ctx, c.ticker)
 	}
-	form.FocusLater(ctx, "verify-code")
+	form.FocusLater(ctx, form.VerifyCodeID)
 }
 
 // sentText says where the code went: "We sent…" once a mail is known to
@@ -100,22 +96,10 @@ func (c *VerifyForm) Render() app.UI {
 	}
 	return app.Div().Class("emailcode").Body(
 		app.P().ID("verify-email-hint").Class("sent-to").Text(sent),
-		app.Form().ID("verify-form").Class("form").NoValidate(true).OnSubmit(c.submit).Body(
-			widget.Alert{ID: "verify-error", Text: c.errs.Alert}.UI(),
-			widget.Field{
-				ID: "verify-code", Label: i18n.T("emailcode.code.label"), Value: c.code,
-				Autocomplete: "one-time-code", InputMode: "numeric", Pattern: "[0-9]{6}",
-				Placeholder: i18n.T("emailcode.code.placeholder"), Hint: i18n.T("emailcode.code.hint"),
-				Error: c.errs.Msg("code"), Required: true, Code: true,
-				OnInput: func(ctx app.Context, e app.Event) { c.code = widget.InputValue(ctx) },
-			}.UI(),
-			app.Div().Class("form-actions").Body(
-				widget.Button{
-					ID: "verify-submit", Label: i18n.T("verify.submit"), BusyLabel: i18n.T("verify.submitting"),
-					Busy: c.busy,
-				}.UI(),
-			),
-		),
+		c.verify.Form(c.submit, widget.Field{
+			Label: i18n.T("emailcode.code.label"), InputMode: "numeric", Pattern: "[0-9]{6}",
+			Placeholder: i18n.T("emailcode.code.placeholder"), Hint: i18n.T("emailcode.code.hint"),
+		}),
 		app.Div().Class("resend").Body(
 			app.P().Class("hint").Text(i18n.T("emailcode.resend_hint")),
 			widget.Button{
@@ -180,14 +164,14 @@ func (c *VerifyForm) resend(ctx app.Context, e app.Event) {
 			ae := apiclient.APIError(err)
 			switch {
 			case err == nil:
-				c.errs.Alert, c.sent = "", true
+				c.verify.Errs.Alert, c.sent = "", true
 				c.status = i18n.T("emailcode.resent_generic")
 				if c.Hint != "" {
 					c.status = i18n.T("emailcode.resent", "email", c.Hint)
 				}
 				c.wait(ctx, Cooldown)
 				// The button is disabled now: the next task is the new code.
-				form.FocusLater(ctx, "verify-code")
+				form.FocusLater(ctx, form.VerifyCodeID)
 			case apiclient.SignedOut(err):
 				c.OnExpired(ctx)
 			case apiclient.Is(err, api.CodeRateLimited):
@@ -197,50 +181,20 @@ func (c *VerifyForm) resend(ctx app.Context, e app.Event) {
 				}
 				c.status = i18n.T("emailcode.resend_wait", "wait", FormatWait(secs))
 				c.wait(ctx, time.Duration(secs)*time.Second)
-				form.FocusLater(ctx, "verify-code")
+				form.FocusLater(ctx, form.VerifyCodeID)
 			case apiclient.Is(err, api.CodeUnavailable):
-				c.errs.Alert = i18n.T("emailcode.resend_failed")
+				c.verify.Errs.Alert = i18n.T("emailcode.resend_failed")
 				form.FocusLater(ctx, "verify-error")
 			default:
-				c.errs.Alert = form.ErrorText(err)
+				c.verify.Errs.Alert = form.ErrorText(err)
 				form.FocusLater(ctx, "verify-error")
 			}
 		})
 	})
 }
 
+// submit sends the emailed code.
 func (c *VerifyForm) submit(ctx app.Context, e app.Event) {
-	e.PreventDefault()
-	if c.busy {
-		return
-	}
-	code := validate.NormalizeCode(c.code)
-	c.errs = form.Problems{}
-	if rule := validate.SixDigitCode(code); rule != "" {
-		c.errs.SetRule("code", rule)
-		form.FocusLater(ctx, "verify-code")
-		return
-	}
-	c.busy = true
-	ctx.Async(func() {
-		resp, err := apiclient.Verify(ctx, code)
-		ctx.Dispatch(func(ctx app.Context) {
-			c.busy = false
-			switch {
-			case err == nil:
-				c.OnVerified(ctx, resp)
-				return
-			case apiclient.SignedOut(err):
-				c.OnExpired(ctx)
-				return
-			case apiclient.Is(err, api.CodeInvalidCode):
-				c.code = ""
-				form.ClearInputs(ctx, "verify-code")
-				c.errs.Set("code", api.CodeInvalidCode, i18n.T("emailcode.code.wrong"))
-			default:
-				c.errs = form.FromError(err, verifyFields)
-			}
-			form.FocusLater(ctx, c.errs.First(verifyFields, "verify-error"))
-		})
-	})
+	code := validate.NormalizeCode(c.verify.Code)
+	c.verify.Submit(ctx, e, code, validate.SixDigitCode(code), i18n.T("emailcode.code.wrong"), c.OnVerified, c.OnExpired)
 }

@@ -310,30 +310,30 @@ func (c *Enrol) enable(ctx app.Context) {
 		ctx.Dispatch(func(ctx app.Context) {
 			c.busy = false
 			switch {
-			case err == nil:
-				if c.OnEnabled != nil {
-					c.OnEnabled(ctx, res)
-				}
-				return
-			case apiclient.SignedOut(err):
-				if c.OnSignedOut != nil {
-					c.OnSignedOut(ctx)
-				}
-				return
-			case apiclient.Is(err, api.CodeInvalidCode):
-				c.code = ""
-				form.ClearInputs(ctx, "totp-code")
-				c.errs.Set("code", api.CodeInvalidCode, i18n.T("totp.enrol.code.wrong"))
-			case apiclient.Is(err, api.CodeBadRequest):
-				// The pending secret is gone (it lasts 15 minutes).
-				c.phase, c.setup = phaseFailed, nil
-				c.errs.Alert = i18n.T("totp.enrol.expired")
-			default:
-				c.errs = form.FromError(err, codeFields)
+			case err != nil:
+				form.Answer{
+					Fields: codeFields, AlertID: "enrol-error", OnSignedOut: c.OnSignedOut, Refused: c.enableRefused,
+				}.Failed(ctx, err, &c.errs)
+			case c.OnEnabled != nil:
+				c.OnEnabled(ctx, res)
 			}
-			form.FocusLater(ctx, c.errs.First(codeFields, "enrol-error"))
 		})
 	})
+}
+
+// enableRefused handles the refusals of enable: a wrong code is an error
+// of its field; bad_request means the pending secret is gone (it lasts 15
+// minutes).
+func (c *Enrol) enableRefused(ctx app.Context, err error) bool {
+	switch {
+	case form.CodeRefused(ctx, err, &c.errs, &c.code, "totp-code", i18n.T("totp.enrol.code.wrong")):
+	case apiclient.Is(err, api.CodeBadRequest):
+		c.phase, c.setup = phaseFailed, nil
+		c.errs.Alert = i18n.T("totp.enrol.expired")
+	default:
+		return false
+	}
+	return true
 }
 
 // copyKey puts the key (without spaces) on the clipboard.
