@@ -46,13 +46,17 @@ func (h *Handlers) PutAccount(w http.ResponseWriter, r *http.Request) error {
 	if *req.EmailVerification && email == "" {
 		return httpx.InvalidField("email", "required")
 	}
-	if err := h.stepUp(ctx, r, a, req.StepUp, false); err != nil {
+	st, err := h.tfaStatus(ctx, h.DB, a.User)
+	if err != nil {
+		return err
+	}
+	if err := h.stepUp(ctx, r, a, st, req.StepUp, false); err != nil {
 		return err
 	}
 	oldEmail := a.User.Email
 	emailChanged := oldEmail != email
 	flagChanged := a.User.EmailVerification != *req.EmailVerification
-	err := h.DB.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+	err = h.DB.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		if err := h.Users.SetEmail(ctx, tx, a.User, email, *req.EmailVerification); err != nil {
 			return err
 		}
@@ -109,7 +113,11 @@ func (h *Handlers) ChangePassword(w http.ResponseWriter, r *http.Request) error 
 		h.Audit.Record(ctx, h.DB, a.User.ID, audit.StepUpFailed, origin(r), "password")
 		return errWrongPassword()
 	}
-	if err := h.stepUp(ctx, r, a, req.StepUp, true); err != nil {
+	st, err := h.tfaStatus(ctx, h.DB, a.User)
+	if err != nil {
+		return err
+	}
+	if err := h.stepUp(ctx, r, a, st, req.StepUp, true); err != nil {
 		return err
 	}
 	err = h.DB.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
@@ -152,7 +160,7 @@ func (h *Handlers) VerifyAccount(w http.ResponseWriter, r *http.Request) error {
 	case !totpOn(st) && req.Password == "":
 		return httpx.InvalidField("password", "required")
 	}
-	if err := h.stepUp(ctx, r, a, req, false); err != nil {
+	if err := h.stepUp(ctx, r, a, st, req, false); err != nil {
 		return err
 	}
 	if !h.Sessions.Elevated(a.Session) {

@@ -92,14 +92,10 @@ func (h *Handlers) codeFailed(ctx context.Context, r *http.Request, u *db.User, 
 }
 
 // stepUp enforces API.md's step-up rule on a request that changes a
-// setting. creds are the optional credentials of the body; passwordOK
+// setting of an account whose 2FA state is st. creds are the optional credentials of the body; passwordOK
 // says the current password was already checked by the caller (a password
 // change). A credential that is sent is always checked.
-func (h *Handlers) stepUp(ctx context.Context, r *http.Request, a *Auth, creds api.StepUp, passwordOK bool) error {
-	st, err := h.tfaStatus(ctx, h.DB, a.User)
-	if err != nil {
-		return err
-	}
+func (h *Handlers) stepUp(ctx context.Context, r *http.Request, a *Auth, st api.TFA, creds api.StepUp, passwordOK bool) error {
 	totp := totpOn(st)
 	if creds.Password != "" && !passwordOK {
 		ok, err := h.checkPassword(ctx, r, a.User.Username, a.User, creds.Password)
@@ -142,3 +138,15 @@ func (h *Handlers) elevate(ctx context.Context, r *http.Request, a *Auth) error 
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// tfaAction starts a 2FA action (setup, disable, backup codes): it decodes
+// the optional step-up body and reads the account's 2FA state.
+func (h *Handlers) tfaAction(w http.ResponseWriter, r *http.Request) (*Auth, api.StepUp, api.TFA, error) {
+	a := AuthFrom(r.Context())
+	var req api.StepUp
+	if err := httpx.DecodeValid(w, r, &req, true); err != nil {
+		return nil, req, api.TFA{}, err
+	}
+	st, err := h.tfaStatus(r.Context(), h.DB, a.User)
+	return a, req, st, err
+}

@@ -14,6 +14,7 @@ import (
 	"twofold/server/internal/notify"
 	"twofold/server/internal/session"
 	"twofold/shared/api"
+	"twofold/shared/validate"
 )
 
 // errWrongCode rolls back a transaction whose code did not match.
@@ -23,17 +24,12 @@ var errWrongCode = errors.New("wrong code")
 // (TOTP already on) needs a step-up.
 func (h *Handlers) TOTPSetup(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	a := AuthFrom(ctx)
-	var req api.StepUp
-	if err := httpx.DecodeValid(w, r, &req, true); err != nil {
-		return err
-	}
-	st, err := h.tfaStatus(ctx, h.DB, a.User)
+	a, req, st, err := h.tfaAction(w, r)
 	if err != nil {
 		return err
 	}
 	if totpOn(st) {
-		if err := h.stepUp(ctx, r, a, req, false); err != nil {
+		if err := h.stepUp(ctx, r, a, st, req, false); err != nil {
 			return err
 		}
 	}
@@ -66,7 +62,7 @@ func (h *Handlers) TOTPEnable(w http.ResponseWriter, r *http.Request) error {
 	var newToken string
 	var newSession *session.Session
 	err = h.DB.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		conf, ok, err := h.TOTP.Enable(ctx, tx, a.User.ID, normalizeTOTP(req.Code))
+		conf, ok, err := h.TOTP.Enable(ctx, tx, a.User.ID, validate.NormalizeCode(req.Code))
 		if err != nil {
 			return err
 		}
@@ -131,35 +127,20 @@ func (h *Handlers) TOTPEnable(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func normalizeTOTP(code string) string {
-	out := make([]byte, 0, len(code))
-	for i := 0; i < len(code); i++ {
-		if c := code[i]; c != ' ' && c != '-' {
-			out = append(out, c)
-		}
-	}
-	return string(out)
-}
-
 // TOTPDisable is POST /api/account/tfa/disable (step-up): secret, backup
 // codes and replay record go; the user's other sessions end. Refused while
 // 2FA is enforced for the user.
 func (h *Handlers) TOTPDisable(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	a := AuthFrom(ctx)
-	var req api.StepUp
-	if err := httpx.DecodeValid(w, r, &req, true); err != nil {
+	a, req, st, err := h.tfaAction(w, r)
+	if err != nil {
 		return err
 	}
 	if a.User.TFAEnforced {
 		return httpx.Fail(http.StatusForbidden, api.CodeForbidden,
 			"Two-factor authentication is required for this account by an administrator.")
 	}
-	if err := h.stepUp(ctx, r, a, req, false); err != nil {
-		return err
-	}
-	st, err := h.tfaStatus(ctx, h.DB, a.User)
-	if err != nil {
+	if err := h.stepUp(ctx, r, a, st, req, false); err != nil {
 		return err
 	}
 	err = h.DB.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
@@ -195,19 +176,14 @@ func (h *Handlers) TOTPDisable(w http.ResponseWriter, r *http.Request) error {
 // codes replace the old ones.
 func (h *Handlers) BackupCodes(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	a := AuthFrom(ctx)
-	var req api.StepUp
-	if err := httpx.DecodeValid(w, r, &req, true); err != nil {
-		return err
-	}
-	st, err := h.tfaStatus(ctx, h.DB, a.User)
+	a, req, st, err := h.tfaAction(w, r)
 	if err != nil {
 		return err
 	}
 	if !totpOn(st) {
 		return httpx.Fail(http.StatusBadRequest, api.CodeBadRequest, "Backup codes come with 2FA: enable 2FA first.")
 	}
-	if err := h.stepUp(ctx, r, a, req, false); err != nil {
+	if err := h.stepUp(ctx, r, a, st, req, false); err != nil {
 		return err
 	}
 	var codes []string

@@ -8,22 +8,13 @@ import (
 	"time"
 
 	"twofold/server/internal/clock"
-	"twofold/server/internal/db"
 	"twofold/server/internal/ratelimit"
 	"twofold/server/internal/testdb"
 )
 
 func setup(t *testing.T, url string) (*ratelimit.Limiter, *clock.Fake) {
 	t.Helper()
-	ctx := context.Background()
-	d, err := db.Open(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
-	if _, err := d.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	d := testdb.Open(t, url)
 	c := clock.NewFake(time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC))
 	return ratelimit.New(d, c), c
 }

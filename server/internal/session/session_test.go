@@ -18,14 +18,7 @@ import (
 func setup(t *testing.T, url string) (*db.DB, *clock.Fake, *session.Manager, int64) {
 	t.Helper()
 	ctx := context.Background()
-	d, err := db.Open(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
-	if _, err := d.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	d := testdb.Open(t, url)
 	c := clock.NewFake(time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC))
 	now := c.Now()
 	u := &db.User{Username: "u", UsernameKey: "u", PasswordHash: "x", CreatedAt: now, UpdatedAt: now, PasswordChangedAt: now}
