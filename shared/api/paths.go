@@ -19,6 +19,10 @@ const (
 	PathAccountVerify = "/api/account/verify"
 	PathEvents        = "/api/account/events"
 
+	PathSessions          = "/api/account/sessions"
+	PathSession           = "/api/account/sessions/{id}"
+	PathSessionsEndOthers = "/api/account/sessions/end-others"
+
 	PathTOTPSetup   = "/api/account/tfa/setup"
 	PathTOTPEnable  = "/api/account/tfa/enable"
 	PathTOTPDisable = "/api/account/tfa/disable"

@@ -148,3 +148,28 @@ type Event struct {
 type Events struct {
 	Events []Event `json:"events"`
 }
+
+// Session kinds of SessionInfo.Kind.
+const (
+	SessionConsole  = "console"
+	SessionRustDesk = "rustdesk"
+)
+
+// SessionInfo is one of the user's sessions in GET /api/account/sessions.
+// Its ID is neither the token nor derived from it.
+type SessionInfo struct {
+	ID        int64     `json:"id"`
+	Kind      string    `json:"kind"`
+	CreatedAt time.Time `json:"created_at"`
+	LastSeen  time.Time `json:"last_seen"`
+	IP        string    `json:"ip"`
+	UserAgent string    `json:"user_agent"`
+	// Device names a client's device (RustDesk); null for browsers.
+	Device  *string `json:"device"`
+	Current bool    `json:"current"`
+}
+
+// Sessions is the answer of GET /api/account/sessions.
+type Sessions struct {
+	Sessions []SessionInfo `json:"sessions"`
+}

@@ -41,9 +41,6 @@ func NewService(d *db.DB, c clock.Clock, h *Hasher) *Service {
 	return &Service{db: d, clock: c, hasher: h}
 }
 
-// Hasher returns the password hasher.
-func (s *Service) Hasher() *Hasher { return s.hasher }
-
 // NormalizeUsername returns the look-up key of a username: trimmed, NFC,
 // lower-cased with Unicode rules (SQLite's lower() is ASCII-only, so this is
 // done in Go).
@@ -162,15 +159,27 @@ func (s *Service) CheckPassword(ctx context.Context, u *db.User, password string
 
 // SetPassword replaces u's password after checking the policy.
 func (s *Service) SetPassword(ctx context.Context, idb bun.IDB, u *db.User, password string) error {
-	if rule := CheckNewPassword(u.Username, password); rule != "" {
-		return &PolicyError{Rule: rule}
-	}
-	hash, err := s.hasher.Hash(ctx, password)
+	hash, err := s.HashPassword(ctx, u.Username, password)
 	if err != nil {
 		return err
 	}
+	return s.StorePassword(ctx, idb, u, hash)
+}
+
+// HashPassword checks a new password of username against the policy
+// (*PolicyError) and hashes it. It is slow on purpose: call it before the
+// transaction that stores the hash (StorePassword).
+func (s *Service) HashPassword(ctx context.Context, username, password string) (string, error) {
+	if rule := CheckNewPassword(username, password); rule != "" {
+		return "", &PolicyError{Rule: rule}
+	}
+	return s.hasher.Hash(ctx, password)
+}
+
+// StorePassword replaces u's password hash (HashPassword) within idb.
+func (s *Service) StorePassword(ctx context.Context, idb bun.IDB, u *db.User, hash string) error {
 	now := s.clock.Now()
-	_, err = idb.NewUpdate().Model((*db.User)(nil)).
+	_, err := idb.NewUpdate().Model((*db.User)(nil)).
 		Set("password_hash = ?", hash).
 		Set("password_changed_at = ?", now).
 		Set("updated_at = ?", now).
@@ -179,6 +188,25 @@ func (s *Service) SetPassword(ctx context.Context, idb bun.IDB, u *db.User, pass
 		return fmt.Errorf("update password of user %d: %w", u.ID, err)
 	}
 	u.PasswordHash, u.PasswordChangedAt, u.UpdatedAt = hash, now, now
+	return nil
+}
+
+// SetLanguage stores the language u's mails go out in.
+func (s *Service) SetLanguage(ctx context.Context, idb bun.IDB, u *db.User, lang string) error {
+	if _, err := idb.NewUpdate().Model((*db.User)(nil)).Set("language = ?", lang).Where("id = ?", u.ID).Exec(ctx); err != nil {
+		return fmt.Errorf("store language of user %d: %w", u.ID, err)
+	}
+	u.Language = lang
+	return nil
+}
+
+// SetLastLogin records that u completed a sign-in now.
+func (s *Service) SetLastLogin(ctx context.Context, idb bun.IDB, u *db.User) error {
+	now := s.clock.Now()
+	if _, err := idb.NewUpdate().Model((*db.User)(nil)).Set("last_login_at = ?", now).Where("id = ?", u.ID).Exec(ctx); err != nil {
+		return fmt.Errorf("record sign-in of user %d: %w", u.ID, err)
+	}
+	u.LastLoginAt = &now
 	return nil
 }
 

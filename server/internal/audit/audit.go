@@ -5,6 +5,7 @@ package audit
 import (
 	"context"
 	"fmt"
+	"unicode/utf8"
 
 	"github.com/uptrace/bun"
 
@@ -15,8 +16,9 @@ import (
 // Event types.
 const (
 	Login                  = "login"
-	LoginFailed            = "login_failed"
 	Logout                 = "logout"
+	SessionEnded           = "session_ended"
+	SessionsEnded          = "sessions_ended"
 	PasswordChanged        = "password_changed"
 	EmailChanged           = "email_changed"
 	SettingsChanged        = "settings_changed"
@@ -26,15 +28,25 @@ const (
 	TFAEnabled             = "tfa_enabled"
 	TFARenewed             = "tfa_renewed"
 	TFADisabled            = "tfa_disabled"
+	TFAReset               = "tfa_reset"
 	BackupCodeUsed         = "backup_code_used"
 	BackupCodesRegenerated = "backup_codes_regenerated"
 )
 
-// Origin says where a request came from.
+// Origin says where a change came from, and who made it when it was not
+// the user.
 type Origin struct {
 	IP        string
 	UserAgent string
+	// Actor is who made the change: "" for the user, an administrator's
+	// username, or "cli".
+	Actor string
+	// Reason is an administrator's optional reason for the change.
+	Reason string
 }
+
+// ActorCLI is the actor of changes made with the command line.
+const ActorCLI = "cli"
 
 // Recorder writes and reads events.
 type Recorder struct {
@@ -48,11 +60,8 @@ func New(d *db.DB, c clock.Clock) *Recorder { return &Recorder{db: d, clock: c} 
 // Record writes an event with idb, so it commits or rolls back with the
 // change it describes.
 func (r *Recorder) Record(ctx context.Context, idb bun.IDB, userID int64, typ string, o Origin, detail string) error {
-	ua := o.UserAgent
-	if len(ua) > 512 {
-		ua = ua[:512]
-	}
-	e := &db.Event{UserID: userID, Time: r.clock.Now(), Type: typ, IP: o.IP, UserAgent: ua, Detail: detail}
+	e := &db.Event{UserID: userID, Time: r.clock.Now(), Type: typ, IP: o.IP, UserAgent: truncate(o.UserAgent, 512),
+		Detail: detail, Actor: o.Actor, Reason: truncate(o.Reason, 2000)}
 	if _, err := idb.NewInsert().Model(e).Exec(ctx); err != nil {
 		return fmt.Errorf("record %s event for user %d: %w", typ, userID, err)
 	}
@@ -68,4 +77,15 @@ func (r *Recorder) List(ctx context.Context, userID int64, limit int) ([]db.Even
 		return nil, fmt.Errorf("list events of user %d: %w", userID, err)
 	}
 	return events, nil
+}
+
+// truncate cuts s to at most n bytes on a rune boundary.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }

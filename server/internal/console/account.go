@@ -50,13 +50,10 @@ func (h *Handlers) PutAccount(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := h.stepUp(ctx, r, a, st, req.StepUp, false); err != nil {
-		return err
-	}
 	oldEmail := a.User.Email
 	emailChanged := oldEmail != email
 	flagChanged := a.User.EmailVerification != *req.EmailVerification
-	err = h.DB.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+	err = h.guarded(r, guard{a: a, st: st, creds: req.StepUp}, func(ctx context.Context, tx bun.Tx) error {
 		if err := h.Users.SetEmail(ctx, tx, a.User, email, *req.EmailVerification); err != nil {
 			return err
 		}
@@ -94,7 +91,8 @@ func (h *Handlers) PutAccount(w http.ResponseWriter, r *http.Request) error {
 }
 
 // ChangePassword is POST /api/account/password (step-up); the user's other
-// sessions end.
+// sessions end. The current password counts as the step-up while TOTP is
+// off; a "password" field that is sent too is checked as well.
 func (h *Handlers) ChangePassword(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	a := AuthFrom(ctx)
@@ -105,23 +103,36 @@ func (h *Handlers) ChangePassword(w http.ResponseWriter, r *http.Request) error 
 	if rule := account.CheckNewPassword(a.User.Username, req.NewPassword); rule != "" {
 		return httpx.InvalidField("new_password", rule)
 	}
-	ok, err := h.checkPassword(ctx, r, a.User.Username, a.User, req.CurrentPassword)
+	attempt, err := h.checkPassword(r, a, req.CurrentPassword)
 	if err != nil {
 		return err
 	}
-	if !ok {
-		h.Audit.Record(ctx, h.DB, a.User.ID, audit.StepUpFailed, origin(r), "password")
-		return errWrongPassword()
+	creds := req.StepUp
+	if creds.Password != "" && creds.Password != req.CurrentPassword {
+		// A credential that is sent is always checked.
+		if _, err := h.checkPassword(r, a, creds.Password); err != nil {
+			h.SignIn.CancelAttempt(ctx, attempt)
+			return err
+		}
 	}
+	creds.Password = ""
 	st, err := h.tfaStatus(ctx, h.DB, a.User)
 	if err != nil {
+		h.SignIn.CancelAttempt(ctx, attempt)
 		return err
 	}
-	if err := h.stepUp(ctx, r, a, st, req.StepUp, true); err != nil {
+	// Hash outside the transaction: it is slow on purpose.
+	hash, err := h.Users.HashPassword(ctx, a.User.Username, req.NewPassword)
+	if err != nil {
+		h.SignIn.CancelAttempt(ctx, attempt)
+		var pe *account.PolicyError
+		if errors.As(err, &pe) {
+			return httpx.InvalidField("new_password", pe.Rule)
+		}
 		return err
 	}
-	err = h.DB.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		if err := h.Users.SetPassword(ctx, tx, a.User, req.NewPassword); err != nil {
+	err = h.guarded(r, guard{a: a, st: st, creds: creds, checked: attempt}, func(ctx context.Context, tx bun.Tx) error {
+		if err := h.Users.StorePassword(ctx, tx, a.User, hash); err != nil {
 			return err
 		}
 		if err := h.Sessions.DeleteOthers(ctx, tx, a.User.ID, a.Session.ID); err != nil {
@@ -129,10 +140,6 @@ func (h *Handlers) ChangePassword(w http.ResponseWriter, r *http.Request) error 
 		}
 		return h.Audit.Record(ctx, tx, a.User.ID, audit.PasswordChanged, origin(r), "")
 	})
-	var pe *account.PolicyError
-	if errors.As(err, &pe) {
-		return httpx.InvalidField("new_password", pe.Rule)
-	}
 	if err != nil {
 		return err
 	}
@@ -160,7 +167,7 @@ func (h *Handlers) VerifyAccount(w http.ResponseWriter, r *http.Request) error {
 	case !totpOn(st) && req.Password == "":
 		return httpx.InvalidField("password", "required")
 	}
-	if err := h.stepUp(ctx, r, a, st, req, false); err != nil {
+	if err := h.guarded(r, guard{a: a, st: st, creds: req}, nil); err != nil {
 		return err
 	}
 	if !h.Sessions.Elevated(a.Session) {

@@ -8,15 +8,12 @@ import (
 
 	"github.com/uptrace/bun"
 
-	"twofold/server/internal/account"
 	"twofold/server/internal/audit"
 	"twofold/server/internal/db"
 	"twofold/server/internal/httpx"
-	"twofold/server/internal/mfa/emailcode"
-	"twofold/server/internal/ratelimit"
 	"twofold/server/internal/session"
+	"twofold/server/internal/signin"
 	"twofold/shared/api"
-	"twofold/shared/validate"
 )
 
 func errInvalidCredentials() *api.Error {
@@ -27,94 +24,55 @@ func errLoginExpired() *api.Error {
 	return httpx.Fail(http.StatusUnauthorized, api.CodeLoginExpired, "This sign-in has expired. Sign in again.")
 }
 
-// passwordKeys are the password counters of API.md "Limits": per
-// (username, client IP) and per username. They are keyed by the
-// normalised username whether or not the user exists, so a 429 never tells
-// whether it does.
-func passwordKeys(username, ip string) []ratelimit.Key {
-	name := account.NormalizeUsername(username)
-	return []ratelimit.Key{
-		{Name: "pw:ui:" + name + "|" + ip, Policy: ratelimit.Backoff},
-		{Name: "pw:u:" + name, Policy: ratelimit.PerUsername},
-	}
+func errDisabled() *api.Error {
+	return httpx.Fail(http.StatusForbidden, api.CodeForbidden, "This account is disabled. Ask an administrator.")
 }
 
-// checkPassword checks a password under the password limits. u may be nil
-// (unknown user): the same work is done and the answer is false.
-func (h *Handlers) checkPassword(ctx context.Context, r *http.Request, username string, u *db.User, password string) (bool, error) {
-	attempt, err := h.Limiter.Begin(ctx, passwordKeys(username, httpx.ClientIP(r))...)
-	if err != nil {
-		return false, err
+// signInError turns an error of the sign-in service into the console's
+// answer.
+func signInError(err error) error {
+	switch {
+	case errors.Is(err, signin.ErrInvalidCredentials):
+		return errInvalidCredentials()
+	case errors.Is(err, signin.ErrDisabled):
+		return errDisabled()
+	case errors.Is(err, signin.ErrInvalidCode):
+		return errInvalidCode()
+	case errors.Is(err, signin.ErrLoginExpired):
+		return errLoginExpired()
 	}
-	ok, err := h.Users.CheckPassword(ctx, u, password)
-	if err != nil || !ok {
-		return false, err
-	}
-	return true, attempt.Succeeded(ctx)
+	return err
 }
 
 // Login is POST /api/auth/login.
 func (h *Handlers) Login(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
 	var req api.LoginRequest
 	if err := httpx.DecodeValid(w, r, &req, false); err != nil {
 		return err
 	}
-	u, err := h.Users.ByUsername(ctx, h.DB, req.Username)
-	if err != nil && !errors.Is(err, db.ErrNotFound) {
-		return err
+	res, err := h.SignIn.Password(r.Context(), h.client(r), req.Username, req.Password)
+	var mailErr *signin.MailError
+	if errors.As(err, &mailErr) {
+		// The pending session stays, so the verification page can offer a
+		// resend once the mail server is back.
+		h.Sessions.SetCookie(w, mailErr.Result.Token, mailErr.Result.Session)
+		return h.mailFailed(r, mailErr, mailErr.Result.User.Email)
 	}
-	ok, err := h.checkPassword(ctx, r, req.Username, u, req.Password)
 	if err != nil {
-		return err
+		return signInError(err)
 	}
-	if !ok {
-		return errInvalidCredentials()
-	}
-	if err := h.rememberLanguage(r, u); err != nil {
-		return err
-	}
-	st, err := h.tfaStatus(ctx, h.DB, u)
-	if err != nil {
-		return err
-	}
-	n := session.New{UserID: u.ID, IP: httpx.ClientIP(r), UserAgent: r.UserAgent()}
-	resp := api.LoginResponse{}
-	var after func(ctx context.Context, tx bun.Tx, s *session.Session) error
-	switch {
-	case totpOn(st):
-		// TOTP supersedes email verification: no code is mailed.
-		n.Level, n.Method = db.LevelPending, api.MethodTOTP
-		resp.Status, resp.Method = api.StatusVerify, api.MethodTOTP
-	case u.EmailVerification && u.Email != "":
-		n.Level, n.Method = db.LevelPending, api.MethodEmail
-		resp.Status, resp.Method, resp.EmailHint = api.StatusVerify, api.MethodEmail, MaskEmail(u.Email)
-		after = func(ctx context.Context, tx bun.Tx, s *session.Session) error {
-			return h.Email.Start(ctx, tx, s.ID, u.ID)
-		}
-	case u.TFAEnforced:
-		n.Level = db.LevelEnroll
-		resp.Status = api.StatusEnroll
-	default:
-		// A sign-in with the password counts as a step-up while TOTP is
-		// off (API.md).
-		n.Level, n.Elevate = db.LevelFull, true
-		resp.Status = api.StatusOK
-		user := userOf(u)
+	h.Sessions.SetCookie(w, res.Token, res.Session)
+	resp := api.LoginResponse{Status: res.Status, Method: res.Method}
+	switch res.Status {
+	case api.StatusOK:
+		h.rememberDevice(w, r, res.User.ID)
+		user := userOf(res.User)
 		resp.User = &user
-	}
-	token, s, err := h.startSession(ctx, r, n, audit.Login, after)
-	if err != nil {
-		return err
-	}
-	h.Sessions.SetCookie(w, token, s)
-	if n.Method == api.MethodEmail {
-		if err := h.Email.Send(ctx, s.ID, u.Email, u.Language, false); err != nil {
-			// The pending session stays, so the verification page can
-			// offer a resend once the mail server is back.
-			return h.mailFailed(r, err, u.Email)
+	case api.StatusVerify:
+		if res.Method == api.MethodEmail {
+			resp.EmailHint = MaskEmail(res.User.Email)
+			resp.ResendAfter = int(res.ResendAfter.Seconds())
 		}
-		resp.ResendAfter = int(emailcode.Cooldown.Seconds())
 	}
 	httpx.JSON(w, http.StatusOK, resp)
 	return nil
@@ -130,7 +88,7 @@ func (h *Handlers) Pending(w http.ResponseWriter, r *http.Request) error {
 	p := api.Pending{Method: a.Session.Method, ExpiresAt: a.Session.ExpiresAt.UTC()}
 	if p.Method == api.MethodEmail {
 		p.EmailHint = MaskEmail(a.User.Email)
-		wait, err := h.Email.ResendAfter(r.Context(), a.Session.ID)
+		wait, err := h.Email.ResendAfter(r.Context(), h.DB, a.Session.ID)
 		if err != nil {
 			return err
 		}
@@ -150,37 +108,6 @@ func (h *Handlers) mailFailed(r *http.Request, err error, email string) *api.Err
 	return ae
 }
 
-// startSession replaces the request's session, if any, with a new one (a
-// new token at every step), and records ev for full sessions.
-func (h *Handlers) startSession(ctx context.Context, r *http.Request, n session.New, ev string,
-	after func(ctx context.Context, tx bun.Tx, s *session.Session) error) (string, *session.Session, error) {
-	var token string
-	var s *session.Session
-	err := h.DB.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		if old := h.Sessions.Token(r); old != "" {
-			if _, err := tx.NewDelete().Model((*session.Session)(nil)).
-				Where("token_hash = ?", session.HashToken(old)).Exec(ctx); err != nil {
-				return err
-			}
-		}
-		var err error
-		token, s, err = h.Sessions.Create(ctx, tx, n)
-		if err != nil {
-			return err
-		}
-		if after != nil {
-			if err := after(ctx, tx, s); err != nil {
-				return err
-			}
-		}
-		if n.Level == db.LevelFull && ev != "" {
-			return h.Audit.Record(ctx, tx, n.UserID, ev, origin(r), "")
-		}
-		return nil
-	})
-	return token, s, err
-}
-
 // pending loads the request's pending sign-in; no session, a timed-out
 // one or one that is not pending is login_expired (API.md).
 func (h *Handlers) pending(r *http.Request) (*Auth, error) {
@@ -198,7 +125,6 @@ func (h *Handlers) pending(r *http.Request) (*Auth, error) {
 
 // Verify is POST /api/auth/verify: the second step of a sign-in.
 func (h *Handlers) Verify(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
 	var req api.CodeRequest
 	if err := httpx.DecodeValid(w, r, &req, false); err != nil {
 		return err
@@ -207,112 +133,63 @@ func (h *Handlers) Verify(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var ok bool
-	switch a.Session.Method {
-	case api.MethodTOTP:
-		ok, err = h.checkTFACode(ctx, r, a.User, req.Code)
-	case api.MethodEmail:
-		ok, err = h.checkEmailCode(ctx, r, a, req.Code)
-	default:
-		err = errLoginExpired()
+	res, err := h.SignIn.Verify(r.Context(), h.client(r), a.Session, req.Code)
+	if errors.Is(err, signin.ErrLoginExpired) {
+		h.Sessions.ClearCookie(w)
 	}
 	if err != nil {
-		return err
+		return signInError(err)
 	}
-	if !ok {
-		return errInvalidCode()
-	}
-	n := session.New{UserID: a.User.ID, Level: db.LevelFull, IP: httpx.ClientIP(r), UserAgent: r.UserAgent()}
-	if a.User.TFAEnforced {
-		st, err := h.tfaStatus(ctx, h.DB, a.User)
-		if err != nil {
-			return err
-		}
-		if !totpOn(st) {
-			n.Level = db.LevelEnroll
-		}
-	}
-	token, s, err := h.startSession(ctx, r, n, audit.Login, nil)
-	if err != nil {
-		return err
-	}
-	h.Sessions.SetCookie(w, token, s)
-	if n.Level == db.LevelEnroll {
+	h.Sessions.SetCookie(w, res.Token, res.Session)
+	if res.Status == api.StatusEnroll {
 		httpx.JSON(w, http.StatusOK, api.LoginResponse{Status: api.StatusEnroll})
 		return nil
 	}
-	user := userOf(a.User)
+	h.rememberDevice(w, r, res.User.ID)
+	user := userOf(res.User)
 	httpx.JSON(w, http.StatusOK, api.LoginResponse{Status: api.StatusOK, User: &user})
 	return nil
 }
 
-// Logout is POST /api/auth/logout: the session is deleted on the server.
+// Logout is POST /api/auth/logout: the session is deleted on the server,
+// and the browser is told to drop what it cached (Clear-Site-Data).
 func (h *Handlers) Logout(w http.ResponseWriter, r *http.Request) error {
 	var body struct{}
 	if err := httpx.Decode(w, r, &body, true); err != nil {
 		return err
 	}
-	if token := h.Sessions.Token(r); token != "" {
-		ctx := r.Context()
-		err := h.DB.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-			s := new(session.Session)
-			err := tx.NewDelete().Model(s).Where("token_hash = ?", session.HashToken(token)).
-				Returning("user_id, level").Scan(ctx)
-			if err != nil {
-				if err = db.NotFound(err, "delete session"); errors.Is(err, db.ErrNotFound) {
-					return nil
-				}
-				return err
-			}
-			if s.Level == db.LevelFull {
-				return h.Audit.Record(ctx, tx, s.UserID, audit.Logout, origin(r), "")
-			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
+	if err := h.endSession(r, h.Sessions.Token(r)); err != nil {
+		return err
 	}
-	h.Sessions.ClearCookie(w)
+	h.signedOut(w)
 	httpx.NoContent(w)
 	return nil
 }
 
-// checkEmailCode checks the email code of a pending sign-in under the
-// second-factor limits of the account. The 5th wrong code ends the
-// sign-in.
-func (h *Handlers) checkEmailCode(ctx context.Context, r *http.Request, a *Auth, code string) (bool, error) {
-	attempt, err := h.Limiter.Begin(ctx, codeKeys(a.User.ID, httpx.ClientIP(r))...)
-	if err != nil {
-		return false, err
-	}
-	ok, err := h.Email.Verify(ctx, a.Session.ID, validate.NormalizeCode(code))
-	if errors.Is(err, emailcode.ErrEnded) || errors.Is(err, emailcode.ErrNoChallenge) {
-		if derr := h.Sessions.Delete(ctx, h.DB, a.Session.ID); derr != nil {
-			return false, derr
+// endSession deletes the session of token, recording a logout for a full
+// one.
+func (h *Handlers) endSession(r *http.Request, token string) error {
+	ctx := r.Context()
+	return h.DB.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		s, err := h.Sessions.DeleteToken(ctx, tx, token)
+		if err != nil || s == nil || s.Level != db.LevelFull {
+			return err
 		}
-		return false, errLoginExpired()
-	}
-	if err != nil {
-		return false, err
-	}
-	if !ok {
-		if err := h.codeFailed(ctx, r, a.User, attempt, "email"); err != nil {
-			return false, err
-		}
-		if ended, err := h.Email.Ended(ctx, a.Session.ID); err == nil && ended {
-			if err := h.Sessions.Delete(ctx, h.DB, a.Session.ID); err != nil {
-				return false, err
-			}
-		}
-		return false, nil
-	}
-	return true, attempt.Succeeded(ctx)
+		return h.Audit.Record(ctx, tx, s.UserID, audit.Logout, origin(r), "")
+	})
+}
+
+// signedOut drops the session cookie and asks the browser to clear its
+// HTTP cache of this site. Storage is not cleared by header (it would
+// uninstall the offline console); the console clears its own cached
+// account data on logout.
+func (h *Handlers) signedOut(w http.ResponseWriter) {
+	h.Sessions.ClearCookie(w)
+	w.Header().Set("Clear-Site-Data", `"cache"`)
 }
 
 // Resend is POST /api/auth/resend: a new email code for the pending sign-in.
 func (h *Handlers) Resend(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
 	var body struct{}
 	if err := httpx.Decode(w, r, &body, true); err != nil {
 		return err
@@ -325,17 +202,14 @@ func (h *Handlers) Resend(w http.ResponseWriter, r *http.Request) error {
 		return httpx.Fail(http.StatusBadRequest, api.CodeBadRequest,
 			"This sign-in is confirmed with an authenticator app code; there is nothing to resend.")
 	}
-	err = h.Email.Send(ctx, a.Session.ID, a.User.Email, a.User.Language, true)
-	var soon *emailcode.TooSoonError
-	switch {
-	case err == nil:
-		httpx.NoContent(w)
-	case errors.As(err, &soon):
-		return &ratelimit.LimitedError{RetryAfter: soon.RetryAfter}
-	case errors.Is(err, emailcode.ErrEnded), errors.Is(err, emailcode.ErrNoChallenge):
-		return errLoginExpired()
-	default:
-		return h.mailFailed(r, err, a.User.Email)
+	err = h.SignIn.Resend(r.Context(), a.Session)
+	var mailErr *signin.MailError
+	if errors.As(err, &mailErr) {
+		return h.mailFailed(r, mailErr, a.User.Email)
 	}
+	if err != nil {
+		return signInError(err)
+	}
+	httpx.NoContent(w)
 	return nil
 }

@@ -3,7 +3,6 @@ package console
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -20,7 +19,9 @@ import (
 	"twofold/server/internal/mfa/totp"
 	"twofold/server/internal/notify"
 	"twofold/server/internal/ratelimit"
+	"twofold/server/internal/secrets"
 	"twofold/server/internal/session"
+	"twofold/server/internal/signin"
 	"twofold/shared/api"
 )
 
@@ -36,6 +37,9 @@ type Handlers struct {
 	Backup   *backupcode.Service
 	Email    *emailcode.Service
 	Notify   *notify.Notifier
+	SignIn   *signin.Service
+	// CodeKey signs device cookies.
+	CodeKey *secrets.CodeKey
 }
 
 type ctxKey struct{}
@@ -85,40 +89,62 @@ func (h *Handlers) Full(next httpx.HandlerFunc) httpx.HandlerFunc {
 	return h.Require(next, db.LevelFull)
 }
 
+// load finds the request's console session and its user in one query. A
+// bearer token carried in the cookie is no console session.
 func (h *Handlers) load(r *http.Request) (*Auth, error) {
 	s, err := h.Sessions.Lookup(r.Context(), h.Sessions.Token(r))
 	if err != nil {
 		return nil, err
 	}
-	u, err := h.Users.ByID(r.Context(), h.DB, s.UserID)
-	if err != nil {
-		if err == db.ErrNotFound {
-			return nil, session.ErrNoSession
-		}
-		return nil, err
+	if s.Kind != db.KindConsole {
+		return nil, session.ErrNoSession
 	}
-	return &Auth{Session: s, User: u}, nil
+	return &Auth{Session: s, User: s.User}, nil
 }
 
 func origin(r *http.Request) audit.Origin {
 	return audit.Origin{IP: httpx.ClientIP(r), UserAgent: r.UserAgent()}
 }
 
-// tfaStatus returns the 2FA state of u.
+// client describes the request's browser to the sign-in service.
+func (h *Handlers) client(r *http.Request) signin.Client {
+	return signin.Client{
+		Origin:   origin(r),
+		Lang:     httpx.Lang(r),
+		Kind:     db.KindConsole,
+		Replace:  h.Sessions.Token(r),
+		DeviceID: h.deviceIDs(r),
+	}
+}
+
+// tfaStatus returns the 2FA state of u in one statement: the TOTP secret's
+// state and the number of unused backup codes.
 func (h *Handlers) tfaStatus(ctx context.Context, idb bun.IDB, u *db.User) (api.TFA, error) {
-	out := api.TFA{State: api.TFANotEnabled, Enforced: u.TFAEnforced}
-	st, err := h.TOTP.Status(ctx, idb, u.ID)
-	if err != nil || !st.Enabled {
-		return out, err
+	var row struct {
+		EnabledAt *time.Time `bun:"enabled_at"`
+		HasSecret bool       `bun:"has_secret"`
+		Remaining int        `bun:"remaining"`
+	}
+	err := idb.NewRaw(`SELECT t.enabled_at, t.secret IS NOT NULL AS has_secret,
+		(SELECT count(*) FROM backup_codes b WHERE b.user_id = ? AND b.used_at IS NULL) AS remaining
+		FROM (SELECT 1 AS one) AS one LEFT JOIN totp_secrets t ON t.user_id = ?`, u.ID, u.ID).Scan(ctx, &row)
+	if err != nil {
+		return api.TFA{}, db.NotFound(err, "read 2fa state of user %d", u.ID)
+	}
+	out := api.TFA{State: api.TFANotEnabled, Enforced: h.SignIn.Enforced(u)}
+	if !row.HasSecret {
+		return out, nil
+	}
+	st := h.TOTP.StatusSince(row.EnabledAt)
+	if !st.Enabled {
+		return out, nil
 	}
 	out.State = api.TFAEnabled
 	if st.Expired {
 		out.State = api.TFAExpired
 	}
 	out.EnabledAt, out.ExpiresAt = &st.EnabledAt, &st.ExpiresAt
-	if out.BackupCodesRemaining, err = h.Backup.Remaining(ctx, idb, u.ID); err != nil {
-		return out, err
-	}
+	out.BackupCodesRemaining = row.Remaining
 	return out, nil
 }
 
@@ -180,9 +206,5 @@ func (h *Handlers) rememberLanguage(r *http.Request, u *db.User) error {
 	if lang == "" || lang == u.Language {
 		return nil
 	}
-	if _, err := h.DB.NewUpdate().Model((*db.User)(nil)).Set("language = ?", lang).Where("id = ?", u.ID).Exec(r.Context()); err != nil {
-		return fmt.Errorf("store language of user %d: %w", u.ID, err)
-	}
-	u.Language = lang
-	return nil
+	return h.Users.SetLanguage(r.Context(), h.DB, u, lang)
 }

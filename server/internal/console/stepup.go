@@ -2,17 +2,17 @@ package console
 
 import (
 	"context"
+	"errors"
 	"net/http"
-	"strconv"
+
+	"github.com/uptrace/bun"
 
 	"twofold/server/internal/audit"
 	"twofold/server/internal/db"
 	"twofold/server/internal/httpx"
-	"twofold/server/internal/mfa/totp"
-	"twofold/server/internal/notify"
 	"twofold/server/internal/ratelimit"
+	"twofold/server/internal/signin"
 	"twofold/shared/api"
-	"twofold/shared/validate"
 )
 
 func errInvalidCode() *api.Error {
@@ -31,122 +31,111 @@ func errStepUpRequired(totp bool) *api.Error {
 	return httpx.Fail(http.StatusForbidden, api.CodeStepUpRequired, msg)
 }
 
-// codeKeys are the second-factor counters of API.md "Limits": per account
-// (10 consecutive failures, then backoff) and per client IP (100 per 10
-// minutes).
-func codeKeys(userID int64, ip string) []ratelimit.Key {
-	return []ratelimit.Key{
-		{Name: "2fa:u:" + itoa(userID), Policy: ratelimit.Backoff},
-		{Name: "2fa:ip:" + ip, Policy: ratelimit.PerIP},
-	}
+// guard is a change behind API.md's step-up rule.
+type guard struct {
+	a *Auth
+	// st is the account's 2FA state.
+	st api.TFA
+	// creds are the optional credentials of the request's body.
+	creds api.StepUp
+	// checked is the attempt of a current password the handler already
+	// checked (a password change); it counts as a password step-up.
+	checked *ratelimit.Attempt
+	// enroll lets an enrolment session through (TOTP setup and enable).
+	enroll bool
 }
 
-// checkTFACode checks a TOTP or backup code of u under the second-factor
-// limits and consumes it. A failure is recorded as an event; so is the use
-// of a backup code, with the number left.
-func (h *Handlers) checkTFACode(ctx context.Context, r *http.Request, u *db.User, code string) (bool, error) {
-	attempt, err := h.Limiter.Begin(ctx, codeKeys(u.ID, httpx.ClientIP(r))...)
-	if err != nil {
-		return false, err
-	}
-	ok, backup := false, false
-	if c := validate.NormalizeCode(code); validate.IsDigits(c, totp.Digits) {
-		ok, err = h.TOTP.Check(ctx, u.ID, c)
-	} else {
-		backup = true
-		ok, err = h.Backup.Use(ctx, u.ID, code)
-	}
-	if err != nil {
-		return false, err
-	}
-	if !ok {
-		return false, h.codeFailed(ctx, r, u, attempt, "")
-	}
-	if backup {
-		left, err := h.Backup.Remaining(ctx, h.DB, u.ID)
-		if err != nil {
-			return false, err
+// checkPassword checks a password of the signed-in user under the
+// password limits; a wrong one is recorded as a failed step-up and answered
+// invalid_credentials.
+func (h *Handlers) checkPassword(r *http.Request, a *Auth, password string) (*ratelimit.Attempt, error) {
+	ctx := r.Context()
+	attempt, err := h.SignIn.CheckPassword(ctx, h.client(r), a.User.Username, a.User, password)
+	if errors.Is(err, signin.ErrInvalidCredentials) {
+		if err := h.Audit.Record(ctx, h.DB, a.User.ID, audit.StepUpFailed, origin(r), "password"); err != nil {
+			return nil, err
 		}
-		if err := h.Audit.Record(ctx, h.DB, u.ID, audit.BackupCodeUsed, origin(r), strconv.Itoa(left)+" left"); err != nil {
-			return false, err
-		}
-		h.notify(r, u, notify.BackupCodeUsed, u.Email, notify.Event{Left: left})
+		return nil, errWrongPassword()
 	}
-	return true, attempt.Succeeded(ctx)
+	return attempt, err
 }
 
-// notifyAfterFailures is the streak of wrong codes, after a correct
-// password, that mails the account a warning (once per streak).
-const notifyAfterFailures = 5
-
-// codeFailed records a wrong second-factor code and warns the user by mail
-// when the streak of failures reaches notifyAfterFailures.
-func (h *Handlers) codeFailed(ctx context.Context, r *http.Request, u *db.User, attempt *ratelimit.Attempt, detail string) error {
-	if err := h.Audit.Record(ctx, h.DB, u.ID, audit.CodeFailed, origin(r), detail); err != nil {
-		return err
+// guarded runs change in one transaction behind the step-up rule of
+// API.md: while TOTP is on, a code in the body (consumed in the same
+// transaction as the change, so a failure consumes nothing) or an elevated
+// session; while it is off, the password or an elevated session (a
+// sign-in less than 5 minutes old). A credential that is sent is always
+// checked; a wrong code is counted and recorded even though nothing
+// changes. A successful inline credential elevates the session.
+func (h *Handlers) guarded(r *http.Request, g guard, change func(ctx context.Context, tx bun.Tx) error) error {
+	ctx := r.Context()
+	on := totpOn(g.st)
+	var attempts []*ratelimit.Attempt
+	if g.checked != nil {
+		attempts = append(attempts, g.checked)
 	}
-	if n := attempt.Failures(codeKeys(u.ID, "")[0].Name); n == notifyAfterFailures {
-		h.notify(r, u, notify.FailedCodes, u.Email, notify.Event{Failures: n})
-	}
-	return nil
-}
-
-// stepUp enforces API.md's step-up rule on a request that changes a
-// setting of an account whose 2FA state is st. creds are the optional credentials of the body; passwordOK
-// says the current password was already checked by the caller (a password
-// change). A credential that is sent is always checked.
-func (h *Handlers) stepUp(ctx context.Context, r *http.Request, a *Auth, st api.TFA, creds api.StepUp, passwordOK bool) error {
-	totp := totpOn(st)
-	if creds.Password != "" && !passwordOK {
-		ok, err := h.checkPassword(ctx, r, a.User.Username, a.User, creds.Password)
+	if g.creds.Password != "" && g.checked == nil {
+		attempt, err := h.checkPassword(r, g.a, g.creds.Password)
 		if err != nil {
 			return err
 		}
-		if !ok {
-			h.Audit.Record(ctx, h.DB, a.User.ID, audit.StepUpFailed, origin(r), "password")
-			return errWrongPassword()
-		}
-		passwordOK = true
+		attempts = append(attempts, attempt)
 	}
-	if creds.Code != "" {
-		if !totp {
-			return errInvalidCode()
-		}
-		ok, err := h.checkTFACode(ctx, r, a.User, creds.Code)
-		if err != nil {
+	passwordOK := len(attempts) > 0
+	var codeErr error
+	var out signin.Outcome
+	err := h.DB.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if err := h.DB.LockUser(ctx, tx, g.a.User.ID); err != nil {
 			return err
 		}
-		if !ok {
-			return errInvalidCode()
+		for _, at := range attempts {
+			if err := at.Succeeded(ctx, tx); err != nil {
+				return err
+			}
 		}
-		return h.elevate(ctx, r, a)
-	}
-	if !totp && passwordOK {
-		return h.elevate(ctx, r, a)
-	}
-	if h.Sessions.Elevated(a.Session) {
-		return nil
-	}
-	return errStepUpRequired(totp)
-}
-
-func (h *Handlers) elevate(ctx context.Context, r *http.Request, a *Auth) error {
-	if err := h.Sessions.Elevate(ctx, h.DB, a.Session); err != nil {
+		elevate := false
+		switch {
+		case g.creds.Code != "" && !on:
+			codeErr = errInvalidCode()
+			return nil
+		case g.creds.Code != "":
+			var err error
+			if out, err = h.SignIn.Check(ctx, tx, g.a.User, origin(r), signin.TFA, 0, g.creds.Code); err != nil {
+				return err
+			}
+			if !out.OK {
+				codeErr = errInvalidCode()
+				return nil // commit the counted failure, change nothing
+			}
+			elevate = true
+		case passwordOK && !on:
+			elevate = true
+		case h.Sessions.Elevated(g.a.Session):
+		case g.enroll && g.a.Session.Level == db.LevelEnroll:
+		default:
+			return errStepUpRequired(on)
+		}
+		if elevate {
+			if err := h.Sessions.Elevate(ctx, tx, g.a.Session); err != nil {
+				return err
+			}
+			if err := h.Audit.Record(ctx, tx, g.a.User.ID, audit.StepUp, origin(r), ""); err != nil {
+				return err
+			}
+		}
+		if change == nil {
+			return nil
+		}
+		return change(ctx, tx)
+	})
+	if err != nil {
+		// The password was right: whatever stopped the change, it does
+		// not count as a failed attempt.
+		for _, at := range attempts {
+			h.SignIn.CancelAttempt(ctx, at)
+		}
 		return err
 	}
-	return h.Audit.Record(ctx, h.DB, a.User.ID, audit.StepUp, origin(r), "")
-}
-
-func itoa(n int64) string { return strconv.FormatInt(n, 10) }
-
-// tfaAction starts a 2FA action (setup, disable, backup codes): it decodes
-// the optional step-up body and reads the account's 2FA state.
-func (h *Handlers) tfaAction(w http.ResponseWriter, r *http.Request) (*Auth, api.StepUp, api.TFA, error) {
-	a := AuthFrom(r.Context())
-	var req api.StepUp
-	if err := httpx.DecodeValid(w, r, &req, true); err != nil {
-		return nil, req, api.TFA{}, err
-	}
-	st, err := h.tfaStatus(r.Context(), h.DB, a.User)
-	return a, req, st, err
+	h.SignIn.Notices(origin(r), g.a.User, out)
+	return codeErr
 }

@@ -30,11 +30,8 @@ const (
 
 // Errors of this package.
 var (
-	// ErrNotFound: no row matched.
+	// ErrNotFound is returned when no row matched.
 	ErrNotFound = errors.New("not found")
-	// ErrUnavailable: the database could not be reached or failed; the
-	// request gets 503 and nothing was written.
-	ErrUnavailable = errors.New("database unavailable")
 )
 
 // DB is an open database.
@@ -144,4 +141,22 @@ func (db *DB) ForUpdate(q *bun.SelectQuery) *bun.SelectQuery {
 		return q.For("UPDATE")
 	}
 	return q
+}
+
+// LockUser takes the row lock of a user within tx, so that transactions
+// changing the same user's second factors (codes, counters, secrets) run
+// one after the other on PostgreSQL; SQLite's immediate transactions are
+// serial already. Lock order, to keep transactions from deadlocking: the
+// user's row first, then throttle rows in key order. It returns
+// ErrNotFound when the user does not exist.
+func (db *DB) LockUser(ctx context.Context, tx bun.Tx, userID int64) error {
+	if db.Kind != Postgres {
+		return nil
+	}
+	var id int64
+	err := tx.NewSelect().Table("users").Column("id").Where("id = ?", userID).For("UPDATE").Scan(ctx, &id)
+	if err != nil {
+		return NotFound(err, "lock user %d", userID)
+	}
+	return nil
 }

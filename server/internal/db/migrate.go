@@ -123,6 +123,21 @@ var migrations = []migration{
 			)`,
 		},
 	},
+	{
+		name:    "0004",
+		comment: "sessions kinds, disabled users, event actors, sliding windows",
+		up: []string{
+			`ALTER TABLE users ADD COLUMN disabled BOOLEAN NOT NULL DEFAULT FALSE`,
+			`ALTER TABLE users ADD COLUMN last_login_at {{time}}`,
+			`ALTER TABLE sessions ADD COLUMN kind TEXT NOT NULL DEFAULT 'console'`,
+			`ALTER TABLE sessions ADD COLUMN device TEXT NOT NULL DEFAULT ''`,
+			`ALTER TABLE events ADD COLUMN actor TEXT NOT NULL DEFAULT ''`,
+			`ALTER TABLE events ADD COLUMN reason TEXT NOT NULL DEFAULT ''`,
+			`ALTER TABLE throttles ADD COLUMN prev_failures INTEGER NOT NULL DEFAULT 0`,
+			`CREATE INDEX events_type_id ON events (type, id)`,
+			`CREATE INDEX email_challenges_user_id ON email_challenges (user_id)`,
+		},
+	},
 }
 
 func (db *DB) render(stmt string) string {
@@ -149,7 +164,6 @@ func (db *DB) render(stmt string) string {
 func (db *DB) migrations() *migrate.Migrations {
 	ms := migrate.NewMigrations()
 	for _, m := range migrations {
-		m := m
 		ms.Add(migrate.Migration{
 			Name:    m.name,
 			Comment: m.comment,

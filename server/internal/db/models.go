@@ -44,6 +44,10 @@ type User struct {
 	CreatedAt         time.Time `bun:"created_at,notnull"`
 	UpdatedAt         time.Time `bun:"updated_at,notnull"`
 	PasswordChangedAt time.Time `bun:"password_changed_at,notnull"`
+	// Disabled users cannot sign in; their sessions and tokens are refused.
+	Disabled bool `bun:"disabled,notnull"`
+	// LastLoginAt is the time of the last completed sign-in.
+	LastLoginAt *time.Time `bun:"last_login_at"`
 }
 
 // Session levels.
@@ -56,7 +60,16 @@ const (
 	LevelFull = "full"
 )
 
-// Session is a browser's session. Only the SHA-256 of its token is stored.
+// Session kinds.
+const (
+	// KindConsole: a browser session of the console, carried by a cookie.
+	KindConsole = "console"
+	// KindRustDesk: a bearer token of the RustDesk client.
+	KindRustDesk = "rustdesk"
+)
+
+// Session is a browser's session or a client's bearer token. Only the
+// SHA-256 of its token is stored.
 type Session struct {
 	bun.BaseModel `bun:"table:sessions"`
 
@@ -64,6 +77,10 @@ type Session struct {
 	TokenHash []byte `bun:"token_hash,notnull"`
 	UserID    int64  `bun:"user_id,notnull"`
 	Level     string `bun:"level,notnull"`
+	// Kind is KindConsole or KindRustDesk.
+	Kind string `bun:"kind,notnull"`
+	// Device names the client of a bearer token ("" for browsers).
+	Device string `bun:"device,notnull"`
 	// Method is the awaited second factor of a pending session.
 	Method     string    `bun:"method,notnull"`
 	CreatedAt  time.Time `bun:"created_at,notnull"`
@@ -74,6 +91,9 @@ type Session struct {
 	ElevatedUntil *time.Time `bun:"elevated_until"`
 	IP            string     `bun:"ip,notnull"`
 	UserAgent     string     `bun:"user_agent,notnull"`
+
+	// User is loaded with the session in one query (Lookup); never written.
+	User *User `bun:"rel:belongs-to,join:user_id=id"`
 }
 
 // Throttle counts failures for one key (a username and IP, an account, an
@@ -81,11 +101,16 @@ type Session struct {
 type Throttle struct {
 	bun.BaseModel `bun:"table:throttles"`
 
-	Key         string     `bun:"key,pk"`
-	Failures    int        `bun:"failures,notnull"`
-	WindowStart time.Time  `bun:"window_start,notnull"`
-	LockedUntil *time.Time `bun:"locked_until"`
-	UpdatedAt   time.Time  `bun:"updated_at,notnull"`
+	Key string `bun:"key,pk"`
+	// Failures counts consecutive failures (backoff policies) or the events
+	// of the current window (window policies).
+	Failures int `bun:"failures,notnull"`
+	// PrevFailures is the count of the previous window (window policies),
+	// weighted into a sliding estimate.
+	PrevFailures int        `bun:"prev_failures,notnull"`
+	WindowStart  time.Time  `bun:"window_start,notnull"`
+	LockedUntil  *time.Time `bun:"locked_until"`
+	UpdatedAt    time.Time  `bun:"updated_at,notnull"`
 }
 
 // Event is an entry of a user's security history.
@@ -99,6 +124,11 @@ type Event struct {
 	IP        string    `bun:"ip,notnull"`
 	UserAgent string    `bun:"user_agent,notnull"`
 	Detail    string    `bun:"detail,notnull"`
+	// Actor is who made a change to the user: "" (the user), an admin's
+	// username, or "cli".
+	Actor string `bun:"actor,notnull"`
+	// Reason is the admin's optional reason for the change.
+	Reason string `bun:"reason,notnull"`
 }
 
 // TOTPSecret is a user's TOTP secret, sealed with the server key, and its

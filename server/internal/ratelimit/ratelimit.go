@@ -1,13 +1,18 @@
-// Package ratelimit counts failed attempts in the database, so that every
-// server instance sees the same limits (API.md, "Limits").
+// Package ratelimit counts attempts in the database, so that every server
+// instance sees the same limits (API.md, "Limits"). It owns the names of
+// its counters: the key builders of keys.go are the only place they are
+// spelled.
 package ratelimit
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
-	"sort"
+	"slices"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/uptrace/bun"
 
@@ -18,31 +23,16 @@ import (
 // Policy says when a key is locked.
 type Policy struct {
 	// Threshold: failures before the key locks (consecutive failures for a
-	// backoff policy; failures within Window for a window policy).
+	// backoff policy; events within Window for a window policy).
 	Threshold int
 	// Base and Max set a backoff policy: the lock that starts at the
 	// Threshold-th failure lasts Base, then doubles with each further
 	// failure, never beyond Max. Success resets the count.
 	Base, Max time.Duration
-	// Window, when set, makes a window policy instead: at most Threshold
-	// failures per Window; success does not reset the count.
+	// Window, when set, makes a sliding-window policy instead: at most
+	// Threshold events in any span of Window (estimated from the current
+	// and the previous window); success does not reset the count.
 	Window time.Duration
-}
-
-// Policies of API.md.
-var (
-	// Backoff: 10 consecutive failures, then 30 s doubling up to 15 min.
-	Backoff = Policy{Threshold: 10, Base: 30 * time.Second, Max: 15 * time.Minute}
-	// PerUsername: NIST's bound of 100 consecutive failures per account.
-	PerUsername = Policy{Threshold: 100, Base: 30 * time.Second, Max: 15 * time.Minute}
-	// PerIP: at most 100 failed code attempts per 10 minutes per client IP.
-	PerIP = Policy{Threshold: 100, Window: 10 * time.Minute}
-)
-
-// Key is one counter and its policy.
-type Key struct {
-	Name   string
-	Policy Policy
 }
 
 // LimitedError is returned while a key is locked.
@@ -73,11 +63,13 @@ type Limiter struct {
 func New(d *db.DB, c clock.Clock) *Limiter { return &Limiter{db: d, clock: c} }
 
 // Attempt is an attempt that was let through and counted as a failure in
-// advance: a parallel attempt sees it. Call Succeeded if it succeeds.
+// advance, so a parallel attempt sees it (Begin). Settle it with Succeeded
+// when it succeeds, or Cancel when it could not be checked at all.
 type Attempt struct {
 	l        *Limiter
 	keys     []Key
 	failures map[string]int
+	at       time.Time
 }
 
 // Failures is the count of key name including this attempt, as counted in
@@ -85,83 +77,255 @@ type Attempt struct {
 func (a *Attempt) Failures(name string) int { return a.failures[name] }
 
 // Begin lets an attempt through, or returns a *LimitedError when any key is
-// locked (and then counts nothing). The attempt is counted as a failure
-// before it is checked, so parallel attempts cannot exceed the limit.
+// locked (and then counts nothing). The attempt is counted as a failure in
+// its own transaction before it is checked, so parallel attempts cannot
+// exceed the limit even when the check is slow (a password hash).
 func (l *Limiter) Begin(ctx context.Context, keys ...Key) (*Attempt, error) {
-	keys = append([]Key(nil), keys...)
-	failures := make(map[string]int, len(keys))
-	// A fixed order keeps concurrent transactions from deadlocking on
-	// PostgreSQL's row locks.
-	sort.Slice(keys, func(i, j int) bool { return keys[i].Name < keys[j].Name })
+	var failures map[string]int
 	err := l.db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		now := l.clock.Now()
-		rows := make([]*db.Throttle, len(keys))
-		var wait time.Duration
-		for i, k := range keys {
-			t, err := l.load(ctx, tx, k.Name, now)
-			if err != nil {
-				return err
-			}
-			if k.Policy.Window > 0 && !now.Before(t.WindowStart.Add(k.Policy.Window)) {
-				t.Failures, t.WindowStart, t.LockedUntil = 0, now, nil
-			}
-			if d := l.locked(k.Policy, t, now); d > wait {
-				wait = d
-			}
-			rows[i] = t
-		}
-		if wait > 0 {
-			return &LimitedError{RetryAfter: wait}
-		}
-		for i, k := range keys {
-			t := rows[i]
-			t.Failures++
-			t.UpdatedAt = now
-			if k.Policy.Window == 0 && t.Failures >= k.Policy.Threshold {
-				until := now.Add(backoff(k.Policy, t.Failures))
-				t.LockedUntil = &until
-			}
-			if _, err := tx.NewUpdate().Model(t).WherePK().Exec(ctx); err != nil {
-				return fmt.Errorf("count attempt %s: %w", k.Name, err)
-			}
-			failures[k.Name] = t.Failures
-		}
-		return nil
+		var err error
+		failures, err = l.Take(ctx, tx, keys...)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &Attempt{l: l, keys: keys, failures: failures}, nil
+	return &Attempt{l: l, keys: sorted(keys), failures: failures, at: l.clock.Now()}, nil
 }
 
-func (l *Limiter) load(ctx context.Context, tx bun.Tx, name string, now time.Time) (*db.Throttle, error) {
+// Succeeded records within idb (the transaction that does the work) that
+// the attempt succeeded: backoff counters are reset; window counters take
+// the failure counted in advance back.
+func (a *Attempt) Succeeded(ctx context.Context, idb bun.IDB) error {
+	if err := a.l.Clear(ctx, idb, a.keys...); err != nil {
+		return err
+	}
+	return a.l.untake(ctx, idb, a.at, true, a.keys...)
+}
+
+// Cancel takes back the failure counted in advance by Begin, for an
+// attempt that could not be decided (the database or a dependency failed:
+// a 5xx never counts as a failed attempt). It runs in a transaction of
+// its own.
+func (a *Attempt) Cancel(ctx context.Context) error {
+	return a.l.db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		return a.l.untake(ctx, tx, a.at, false, a.keys...)
+	})
+}
+
+func sorted(keys []Key) []Key {
+	keys = slices.Clone(keys)
+	// A fixed order keeps concurrent transactions from deadlocking on
+	// PostgreSQL's row locks.
+	slices.SortFunc(keys, func(a, b Key) int { return strings.Compare(a.Name, b.Name) })
+	return slices.CompactFunc(keys, func(a, b Key) bool { return a.Name == b.Name })
+}
+
+// Take counts one event on every key within tx, or returns a
+// *LimitedError (counting nothing) when any key is locked. It locks the
+// keys' rows (in key order) until tx ends. It returns each key's count
+// including this event.
+func (l *Limiter) Take(ctx context.Context, tx bun.Tx, keys ...Key) (map[string]int, error) {
+	keys = sorted(keys)
+	now := l.clock.Now()
+	rows := make([]*db.Throttle, len(keys))
+	var wait time.Duration
+	for i, k := range keys {
+		t, err := l.lock(ctx, tx, k.Name, now)
+		if err != nil {
+			return nil, err
+		}
+		roll(k.Policy, t, now)
+		wait = max(wait, locked(k.Policy, t, now))
+		rows[i] = t
+	}
+	if wait > 0 {
+		return nil, &LimitedError{RetryAfter: wait}
+	}
+	return l.count(ctx, tx, keys, rows, now)
+}
+
+// Fail counts one failure on every key within tx, whatever their state,
+// locking their rows (in key order), and returns each key's count
+// including it. Use it after a check that was made under Check.
+func (l *Limiter) Fail(ctx context.Context, tx bun.Tx, keys ...Key) (map[string]int, error) {
+	keys = sorted(keys)
+	now := l.clock.Now()
+	rows := make([]*db.Throttle, len(keys))
+	for i, k := range keys {
+		t, err := l.lock(ctx, tx, k.Name, now)
+		if err != nil {
+			return nil, err
+		}
+		roll(k.Policy, t, now)
+		rows[i] = t
+	}
+	return l.count(ctx, tx, keys, rows, now)
+}
+
+func (l *Limiter) count(ctx context.Context, tx bun.Tx, keys []Key, rows []*db.Throttle, now time.Time) (map[string]int, error) {
+	counts := make(map[string]int, len(keys))
+	for i, k := range keys {
+		t := rows[i]
+		t.Failures++
+		t.UpdatedAt = now
+		if k.Policy.Window == 0 && t.Failures >= k.Policy.Threshold {
+			until := now.Add(backoff(k.Policy, t.Failures))
+			t.LockedUntil = &until
+		}
+		if _, err := tx.NewUpdate().Model(t).WherePK().Exec(ctx); err != nil {
+			return nil, fmt.Errorf("count attempt %s: %w", k.Name, err)
+		}
+		counts[k.Name] = t.Failures
+	}
+	return counts, nil
+}
+
+// Check returns a *LimitedError when any key is locked now. It reads
+// without locking or writing: a check made under a lock the caller holds
+// (db.LockUser for an account's counters) is exact; otherwise it is as
+// fresh as the last committed count.
+func (l *Limiter) Check(ctx context.Context, idb bun.IDB, keys ...Key) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	names := make([]string, len(keys))
+	for i, k := range keys {
+		names[i] = k.Name
+	}
+	var rows []db.Throttle
+	if err := idb.NewSelect().Model(&rows).Where("key IN (?)", bun.In(names)).Scan(ctx); err != nil {
+		return fmt.Errorf("read counters: %w", err)
+	}
+	now := l.clock.Now()
+	var wait time.Duration
+	for _, k := range keys {
+		for i := range rows {
+			if t := &rows[i]; t.Key == k.Name {
+				roll(k.Policy, t, now)
+				wait = max(wait, locked(k.Policy, t, now))
+			}
+		}
+	}
+	if wait > 0 {
+		return &LimitedError{RetryAfter: wait}
+	}
+	return nil
+}
+
+// Clear resets the backoff keys among keys within idb (a success); window
+// keys are left alone: they count failures, not streaks.
+func (l *Limiter) Clear(ctx context.Context, idb bun.IDB, keys ...Key) error {
+	var names []string
+	for _, k := range sorted(keys) {
+		if k.Policy.Window == 0 {
+			names = append(names, k.Name)
+		}
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	_, err := idb.NewUpdate().Model((*db.Throttle)(nil)).
+		Set("failures = 0").Set("locked_until = NULL").Set("updated_at = ?", l.clock.Now()).
+		Where("key IN (?)", bun.In(names)).Where("failures > 0").Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("reset counters: %w", err)
+	}
+	return nil
+}
+
+// Return takes back within idb one event counted by Take at 'at' on keys
+// (an email that could not be delivered does not count toward the cap).
+func (l *Limiter) Return(ctx context.Context, idb bun.IDB, at time.Time, keys ...Key) error {
+	return l.untake(ctx, idb, at, false, keys...)
+}
+
+// untake takes back one event counted at 'at' on keys: on window keys,
+// and (unless cleared, for a success) on backoff keys, whose lock is lifted
+// when the count falls below the threshold.
+func (l *Limiter) untake(ctx context.Context, idb bun.IDB, at time.Time, cleared bool, keys ...Key) error {
+	now := l.clock.Now()
+	for _, k := range sorted(keys) {
+		q := idb.NewUpdate().Model((*db.Throttle)(nil)).Where("key = ?", k.Name).Where("failures > 0").
+			Set("failures = failures - 1").Set("updated_at = ?", now)
+		switch {
+		case k.Policy.Window > 0:
+			// Only while the window that counted it is still the current one.
+			q = q.Where("window_start <= ?", at)
+		case cleared:
+			continue
+		default:
+			q = q.Set("locked_until = CASE WHEN failures - 1 < ? THEN NULL ELSE locked_until END", k.Policy.Threshold)
+		}
+		if _, err := q.Exec(ctx); err != nil {
+			return fmt.Errorf("take back attempt %s: %w", k.Name, err)
+		}
+	}
+	return nil
+}
+
+// lock returns the row of name within tx, creating it, locked until tx
+// ends (PostgreSQL; SQLite's immediate transactions are serial).
+func (l *Limiter) lock(ctx context.Context, tx bun.Tx, name string, now time.Time) (*db.Throttle, error) {
 	t := &db.Throttle{Key: name, WindowStart: now, UpdatedAt: now}
 	if _, err := tx.NewInsert().Model(t).On("CONFLICT (key) DO NOTHING").Exec(ctx); err != nil {
 		return nil, fmt.Errorf("create counter %s: %w", name, err)
 	}
 	t = new(db.Throttle)
-	q := tx.NewSelect().Model(t).Where("key = ?", name)
-	if l.db.Kind == db.Postgres {
-		q = q.For("UPDATE")
-	}
-	if err := q.Scan(ctx); err != nil {
+	if err := l.db.ForUpdate(tx.NewSelect().Model(t).Where("key = ?", name)).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("load counter %s: %w", name, err)
 	}
 	return t, nil
 }
 
+// roll moves a window row to the window of now: the current count becomes
+// the previous one when now is in the next window, and both are dropped
+// after two windows.
+func roll(p Policy, t *db.Throttle, now time.Time) {
+	if p.Window == 0 || now.Before(t.WindowStart.Add(p.Window)) {
+		return
+	}
+	k := now.Sub(t.WindowStart) / p.Window
+	if k == 1 {
+		t.PrevFailures = t.Failures
+	} else {
+		t.PrevFailures = 0
+	}
+	t.Failures = 0
+	t.WindowStart = t.WindowStart.Add(k * p.Window)
+	t.LockedUntil = nil
+}
+
 // locked returns how long t stays locked under p, or 0.
-func (l *Limiter) locked(p Policy, t *db.Throttle, now time.Time) time.Duration {
+func locked(p Policy, t *db.Throttle, now time.Time) time.Duration {
 	if p.Window > 0 {
-		if t.Failures >= p.Threshold {
-			return t.WindowStart.Add(p.Window).Sub(now)
-		}
-		return 0
+		return windowWait(p, t, now)
 	}
 	if t.LockedUntil != nil && now.Before(*t.LockedUntil) {
 		return t.LockedUntil.Sub(now)
 	}
 	return 0
+}
+
+// windowWait is how long until the sliding estimate of a window row falls
+// below the threshold (0: it is below now). The estimate weighs the
+// previous window's count by the part of it still inside the sliding span:
+// prev·(1 − elapsed/W) + current.
+func windowWait(p Policy, t *db.Throttle, now time.Time) time.Duration {
+	w := float64(p.Window)
+	elapsed := float64(now.Sub(t.WindowStart))
+	limit, cur, prev := float64(p.Threshold), float64(t.Failures), float64(t.PrevFailures)
+	if prev*(1-elapsed/w)+cur < limit {
+		return 0
+	}
+	var at float64 // time from the window's start when the estimate drops below
+	if cur >= limit {
+		// Only after this window ends, once its count has decayed enough.
+		at = w + w*(1-limit/cur)
+	} else {
+		at = w * (1 - (limit-cur)/prev)
+	}
+	return max(time.Duration(at-elapsed)+time.Millisecond, time.Second)
 }
 
 // backoff is the lock after the n-th consecutive failure.
@@ -173,35 +337,39 @@ func backoff(p Policy, n int) time.Duration {
 	return min(d, p.Max)
 }
 
-// Succeeded records that the attempt succeeded: backoff counters are reset;
-// window counters take the failure counted in advance back.
-func (a *Attempt) Succeeded(ctx context.Context) error {
-	return a.l.db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		now := a.l.clock.Now()
-		for _, k := range a.keys {
-			q := tx.NewUpdate().Model((*db.Throttle)(nil)).Where("key = ?", k.Name).Set("updated_at = ?", now)
-			if k.Policy.Window > 0 {
-				q = q.Set("failures = CASE WHEN failures > 0 THEN failures - 1 ELSE 0 END")
-			} else {
-				q = q.Set("failures = 0").Set("locked_until = NULL")
-			}
-			if _, err := q.Exec(ctx); err != nil {
-				return fmt.Errorf("reset counter %s: %w", k.Name, err)
-			}
-		}
-		return nil
-	})
-}
-
-// Reset removes counters by name (an administrator's reset).
+// Reset removes counters by name within idb (an administrator's unlock or
+// reset); a name ending in "*" removes every counter with that prefix.
 func (l *Limiter) Reset(ctx context.Context, idb bun.IDB, names ...string) error {
-	if len(names) == 0 {
-		return nil
-	}
-	if _, err := idb.NewDelete().Model((*db.Throttle)(nil)).Where("key IN (?)", bun.In(names)).Exec(ctx); err != nil {
-		return fmt.Errorf("reset counters: %w", err)
+	for _, n := range names {
+		q := idb.NewDelete().Model((*db.Throttle)(nil))
+		if prefix, ok := strings.CutSuffix(n, "*"); ok {
+			// Not LIKE (names may hold '_' and '%', and SQLite's LIKE
+			// ignores case) nor a range (PostgreSQL's collations may order
+			// punctuation unexpectedly): equality of the prefix.
+			q = q.Where("substr(key, 1, ?) = ?", utf8.RuneCountInString(prefix), prefix)
+		} else {
+			q = q.Where("key = ?", n)
+		}
+		if _, err := q.Exec(ctx); err != nil {
+			return fmt.Errorf("reset counters %s: %w", n, err)
+		}
 	}
 	return nil
+}
+
+// LockedUntil returns when the lock of any of keys ends (the latest), or
+// nil when none is locked now.
+func (l *Limiter) LockedUntil(ctx context.Context, idb bun.IDB, keys ...Key) (*time.Time, error) {
+	err := l.Check(ctx, idb, keys...)
+	if err == nil {
+		return nil, nil
+	}
+	var le *LimitedError
+	if errors.As(err, &le) {
+		t := l.clock.Now().Add(le.RetryAfter).UTC()
+		return &t, nil
+	}
+	return nil, err
 }
 
 // Prune removes counters untouched for a day that are not locked.

@@ -8,15 +8,21 @@ import (
 	"time"
 
 	"twofold/server/internal/clock"
+	"twofold/server/internal/db"
 	"twofold/server/internal/ratelimit"
 	"twofold/server/internal/testdb"
 )
 
 func setup(t *testing.T, url string) (*ratelimit.Limiter, *clock.Fake) {
+	l, c, _ := setupDB(t, url)
+	return l, c
+}
+
+func setupDB(t *testing.T, url string) (*ratelimit.Limiter, *clock.Fake, *db.DB) {
 	t.Helper()
 	d := testdb.Open(t, url)
 	c := clock.NewFake(time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC))
-	return ratelimit.New(d, c), c
+	return ratelimit.New(d, c), c, d
 }
 
 func limited(err error) time.Duration {
@@ -30,7 +36,7 @@ func limited(err error) time.Duration {
 func TestBackoff(t *testing.T) {
 	testdb.Engines(t, func(t *testing.T, url string) {
 		ctx := context.Background()
-		l, c := setup(t, url)
+		l, c, d := setupDB(t, url)
 		k := ratelimit.Key{Name: "k", Policy: ratelimit.Backoff}
 		for i := 1; i <= 10; i++ {
 			if _, err := l.Begin(ctx, k); err != nil {
@@ -57,7 +63,7 @@ func TestBackoff(t *testing.T) {
 		if a, err = l.Begin(ctx, k); err != nil {
 			t.Fatal(err)
 		}
-		if err := a.Succeeded(ctx); err != nil {
+		if err := a.Succeeded(ctx, d); err != nil {
 			t.Fatal(err)
 		}
 		for i := 1; i <= 10; i++ {
@@ -71,7 +77,7 @@ func TestBackoff(t *testing.T) {
 func TestWindow(t *testing.T) {
 	testdb.Engines(t, func(t *testing.T, url string) {
 		ctx := context.Background()
-		l, c := setup(t, url)
+		l, c, d := setupDB(t, url)
 		k := ratelimit.Key{Name: "ip", Policy: ratelimit.PerIP}
 		for i := 1; i <= 100; i++ {
 			if _, err := l.Begin(ctx, k); err != nil {
@@ -79,25 +85,68 @@ func TestWindow(t *testing.T) {
 			}
 			c.Advance(time.Second)
 		}
-		if got := limited(func() error { _, err := l.Begin(ctx, k); return err }()); got != 10*time.Minute-100*time.Second {
-			t.Fatalf("101st: retry after %v", got)
+		// 100 in the first 100 s: locked until the window's count has
+		// decayed out of the sliding span.
+		got := limited(func() error { _, err := l.Begin(ctx, k); return err }())
+		if want := 10*time.Minute - 100*time.Second; got < want || got > want+time.Second {
+			t.Fatalf("101st: retry after %v, want about %v", got, want)
 		}
-		c.Advance(10*time.Minute - 100*time.Second)
+		c.Advance(got)
 		a, err := l.Begin(ctx, k)
 		if err != nil {
-			t.Fatalf("new window: %v", err)
+			t.Fatalf("after the wait: %v", err)
 		}
 		// A success takes its advance failure back but keeps the others.
-		if err := a.Succeeded(ctx); err != nil {
+		if err := a.Succeeded(ctx, d); err != nil {
 			t.Fatal(err)
 		}
-		for i := 1; i <= 100; i++ {
-			if _, err := l.Begin(ctx, k); err != nil {
-				t.Fatalf("window 2, attempt %d: %v", i, err)
+		if _, err := l.Begin(ctx, k); err != nil {
+			t.Fatalf("the success gave its place back: %v", err)
+		}
+	})
+}
+
+// TestF15SlidingWindow: the per-IP window slides, so a burst at the end of
+// one window and another at the start of the next cannot add up to twice
+// the limit (a fixed window let ~199 failures into one 10-minute span).
+// The sliding estimate weighs the previous window evenly, so a burst that
+// was all at its end may let a few more through: at most a fifth more.
+func TestF15SlidingWindow(t *testing.T) {
+	testdb.Engines(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		l, c := setup(t, url)
+		k := ratelimit.Key{Name: "ip", Policy: ratelimit.PerIP}
+		var accepted []time.Time
+		try := func() {
+			if _, err := l.Begin(ctx, k); err == nil {
+				accepted = append(accepted, c.Now())
+			} else if limited(err) == 0 {
+				t.Fatal(err)
 			}
 		}
-		if _, err := l.Begin(ctx, k); limited(err) == 0 {
-			t.Fatal("101st failure of window 2 let through")
+		try() // opens the window
+		c.Advance(9 * time.Minute)
+		for i := 0; i < 240; i++ { // one a second across the window's end
+			try()
+			c.Advance(time.Second)
+		}
+		worst := 0
+		for i := range accepted {
+			n := 0
+			for j := i; j < len(accepted) && accepted[j].Sub(accepted[i]) < 10*time.Minute; j++ {
+				n++
+			}
+			worst = max(worst, n)
+		}
+		if worst > 120 {
+			t.Fatalf("%d failures fell into one 10-minute span, want at most 120", worst)
+		}
+		// And it recovers: 40 minutes later, the full allowance again.
+		c.Advance(40 * time.Minute)
+		for i := 0; i < 100; i++ {
+			if _, err := l.Begin(ctx, k); err != nil {
+				t.Fatalf("after the window passed, attempt %d: %v", i+1, err)
+			}
 		}
 	})
 }

@@ -4,6 +4,7 @@ package router
 import (
 	"log/slog"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 
@@ -52,6 +53,9 @@ func New(d Deps) (http.Handler, error) {
 	t.handle("POST "+api.PathPassword, c.Full(c.ChangePassword))
 	t.handle("POST "+api.PathAccountVerify, c.Full(c.VerifyAccount))
 	t.handle("GET "+api.PathEvents, c.Full(c.Events))
+	t.handle("GET "+api.PathSessions, c.Full(c.ListSessions))
+	t.handle("DELETE "+api.PathSession, c.Full(c.EndSession))
+	t.handle("POST "+api.PathSessionsEndOthers, c.Full(c.EndOtherSessions))
 
 	t.handle("POST "+api.PathTOTPSetup, c.Require(c.TOTPSetup, db.LevelFull, db.LevelEnroll))
 	t.handle("POST "+api.PathTOTPEnable, c.Require(c.TOTPEnable, db.LevelFull, db.LevelEnroll))
@@ -93,6 +97,13 @@ func (t *table) handle(pattern string, h httpx.HandlerFunc) {
 	t.methods[path] = append(t.methods[path], method)
 }
 
+// otherMethods get the JSON 405. They are registered one by one (not as a
+// method-less pattern) so that a path with a wildcard of one method and a
+// literal path of another ("DELETE /x/{id}", "POST /x/end-others") do not
+// conflict.
+// (HEAD is covered by GET patterns.)
+var otherMethods = []string{"GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
+
 func (t *table) mux() *http.ServeMux {
 	mux := http.NewServeMux()
 	for p, h := range t.routes {
@@ -101,11 +112,16 @@ func (t *table) mux() *http.ServeMux {
 	for path, methods := range t.methods {
 		sort.Strings(methods)
 		allow := strings.Join(methods, ", ")
-		mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
+		notAllowed := func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Allow", allow)
 			httpx.Error(w, r, httpx.Fail(http.StatusMethodNotAllowed, api.CodeBadRequest,
 				"Method "+r.Method+" is not allowed here; use "+allow+"."))
-		})
+		}
+		for _, m := range otherMethods {
+			if !slices.Contains(methods, m) {
+				mux.HandleFunc(m+" "+path, notAllowed)
+			}
+		}
 	}
 	return mux
 }

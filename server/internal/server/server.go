@@ -30,6 +30,7 @@ import (
 	"twofold/server/internal/router"
 	"twofold/server/internal/secrets"
 	"twofold/server/internal/session"
+	"twofold/server/internal/signin"
 	"twofold/server/internal/webui"
 )
 
@@ -63,6 +64,7 @@ type Server struct {
 	Email    *emailcode.Service
 	Mail     mail.Sender
 	Notify   *notify.Notifier
+	SignIn   *signin.Service
 	Console  *console.Handlers
 	UI       *webui.UI
 	Handler  http.Handler
@@ -116,15 +118,20 @@ func (s *Server) init(ctx context.Context, opts Options) error {
 	})
 	s.Limiter = ratelimit.New(s.DB, s.Clock)
 	s.Audit = audit.New(s.DB, s.Clock)
-	s.TOTP = totp.New(s.DB, s.Key, s.Clock, s.Config.Issuer, s.Config.TFAExpiry)
-	s.Backup = backupcode.New(s.DB, s.CodeKey, s.Clock)
+	s.TOTP = totp.New(s.Key, s.Clock, s.Config.Issuer, s.Config.TFAExpiry)
+	s.Backup = backupcode.New(s.CodeKey, s.Clock)
 	s.Mail = s.mailer(opts.Stderr)
 	s.Notify = notify.New(s.Mail, s.Logger, s.Config.PublicURL.String())
-	s.Email = emailcode.New(s.DB, s.CodeKey, s.Clock, s.Mail, notify.CodeMail)
+	s.Email = emailcode.New(s.CodeKey, s.Clock, s.Mail, notify.CodeMail)
+	s.SignIn = &signin.Service{
+		DB: s.DB, Clock: s.Clock, Logger: s.Logger, Users: s.Users, Sessions: s.Sessions,
+		Limiter: s.Limiter, Audit: s.Audit, TOTP: s.TOTP, Backup: s.Backup,
+		Email: s.Email, Notify: s.Notify, Enforce: signin.EnforceNone,
+	}
 	s.Console = &console.Handlers{
 		DB: s.DB, Clock: s.Clock, Users: s.Users, Sessions: s.Sessions,
 		Limiter: s.Limiter, Audit: s.Audit, TOTP: s.TOTP, Backup: s.Backup,
-		Email: s.Email, Notify: s.Notify,
+		Email: s.Email, Notify: s.Notify, SignIn: s.SignIn, CodeKey: s.CodeKey,
 	}
 	if err := s.bootstrapAdmin(ctx, opts.Stderr); err != nil {
 		return err

@@ -14,6 +14,7 @@ import (
 
 	"twofold/server/internal/clock"
 	"twofold/server/internal/db"
+	"twofold/shared/api"
 )
 
 // Lifetimes fixed by API.md.
@@ -22,7 +23,7 @@ const (
 	// session lasts.
 	PendingTTL = 10 * time.Minute
 	// ElevationTTL is how long a step-up lasts.
-	ElevationTTL = 5 * time.Minute
+	ElevationTTL = api.ElevationTTL
 	// touchEvery throttles the last-seen write: at most once a minute per
 	// session.
 	touchEvery = time.Minute
@@ -41,18 +42,28 @@ var (
 // Session is a stored session.
 type Session = db.Session
 
+// Default lifetimes of bearer tokens (RUSTDESK.md): TWOFOLD_TOKEN_IDLE and
+// TWOFOLD_TOKEN_MAX.
+const (
+	DefaultTokenIdle = 720 * time.Hour
+	DefaultTokenMax  = 2160 * time.Hour
+)
+
 // Manager creates, finds and ends sessions.
 type Manager struct {
 	db         *db.DB
 	clock      clock.Clock
-	idle, max  time.Duration
+	cfg        Config
 	cookieName string
-	secure     bool
 }
 
 // Config sets a Manager's timeouts and cookie.
 type Config struct {
+	// Idle and Max are the lifetimes of console sessions: unused for Idle,
+	// or Max after sign-in, a session ends (0: no idle limit).
 	Idle, Max time.Duration
+	// TokenIdle and TokenMax are those of bearer tokens (0: the defaults).
+	TokenIdle, TokenMax time.Duration
 	// Secure: the public URL is https; the cookie gets Secure and the
 	// __Host- prefix.
 	Secure bool
@@ -64,11 +75,23 @@ func NewManager(d *db.DB, c clock.Clock, cfg Config) *Manager {
 	if cfg.Secure {
 		name = "__Host-twofold_session"
 	}
-	return &Manager{db: d, clock: c, idle: cfg.Idle, max: cfg.Max, cookieName: name, secure: cfg.Secure}
+	if cfg.TokenIdle == 0 {
+		cfg.TokenIdle = DefaultTokenIdle
+	}
+	if cfg.TokenMax == 0 {
+		cfg.TokenMax = DefaultTokenMax
+	}
+	return &Manager{db: d, clock: c, cfg: cfg, cookieName: name}
 }
 
-// CookieName is the name of the session cookie.
-func (m *Manager) CookieName() string { return m.cookieName }
+// lifetimes returns the idle and absolute lifetimes of a full session of
+// kind.
+func (m *Manager) lifetimes(kind string) (idle, max time.Duration) {
+	if kind == db.KindRustDesk {
+		return m.cfg.TokenIdle, m.cfg.TokenMax
+	}
+	return m.cfg.Idle, m.cfg.Max
+}
 
 // HashToken returns what is stored of a token.
 func HashToken(token string) []byte {
@@ -76,10 +99,14 @@ func HashToken(token string) []byte {
 	return h[:]
 }
 
-// New describes a session to create.
-type New struct {
-	UserID    int64
-	Level     string
+// Spec describes a session to create.
+type Spec struct {
+	UserID int64
+	Level  string
+	// Kind is db.KindConsole (default) or db.KindRustDesk.
+	Kind string
+	// Device names a bearer token's client.
+	Device    string
 	Method    string
 	IP        string
 	UserAgent string
@@ -88,16 +115,19 @@ type New struct {
 	Elevate bool
 }
 
-// Create stores a new session and returns its token, which only the
-// cookie will carry.
-func (m *Manager) Create(ctx context.Context, idb bun.IDB, n New) (string, *Session, error) {
+// Create stores a new session within idb and returns its token, which
+// only the cookie (or the client, for a bearer token) will carry.
+func (m *Manager) Create(ctx context.Context, idb bun.IDB, n Spec) (string, *Session, error) {
 	raw := make([]byte, tokenBytes)
 	if _, err := rand.Read(raw); err != nil {
 		return "", nil, fmt.Errorf("random token: %w", err)
 	}
 	token := base64.RawURLEncoding.EncodeToString(raw)
 	now := m.clock.Now()
-	ttl := m.max
+	if n.Kind == "" {
+		n.Kind = db.KindConsole
+	}
+	_, ttl := m.lifetimes(n.Kind)
 	if n.Level != db.LevelFull {
 		ttl = PendingTTL
 	}
@@ -105,6 +135,8 @@ func (m *Manager) Create(ctx context.Context, idb bun.IDB, n New) (string, *Sess
 		TokenHash:  HashToken(token),
 		UserID:     n.UserID,
 		Level:      n.Level,
+		Kind:       n.Kind,
+		Device:     truncate(n.Device, 128),
 		Method:     n.Method,
 		CreatedAt:  now,
 		LastSeenAt: now,
@@ -133,24 +165,28 @@ func truncate(s string, n int) string {
 	return s[:n]
 }
 
-// Lookup finds the session of token. A timed-out session is deleted and
-// reported as ErrExpired. A full session's last-seen time is refreshed at
-// most once a minute.
+// Lookup finds the session of token with its user (s.User), in one query.
+// A timed-out session is deleted and reported as ErrExpired; a session of
+// a disabled user is ErrNoSession. A full session's last-seen time is
+// refreshed at most once a minute.
 func (m *Manager) Lookup(ctx context.Context, token string) (*Session, error) {
 	if token == "" || len(token) > 128 {
 		return nil, ErrNoSession
 	}
 	s := new(Session)
-	err := m.db.NewSelect().Model(s).Where("token_hash = ?", HashToken(token)).Scan(ctx)
+	err := m.db.NewSelect().Model(s).Relation("User").Where("?TableAlias.token_hash = ?", HashToken(token)).Scan(ctx)
 	if err != nil {
 		if err = db.NotFound(err, "load session"); errors.Is(err, db.ErrNotFound) {
 			return nil, ErrNoSession
 		}
 		return nil, err
 	}
+	if s.User == nil || s.User.Disabled {
+		return nil, ErrNoSession
+	}
 	now := m.clock.Now()
 	expired := !now.Before(s.ExpiresAt)
-	if s.Level == db.LevelFull && m.idle > 0 && now.Sub(s.LastSeenAt) >= m.idle {
+	if idle, _ := m.lifetimes(s.Kind); s.Level == db.LevelFull && idle > 0 && now.Sub(s.LastSeenAt) >= idle {
 		expired = true
 	}
 	if expired {
@@ -177,12 +213,70 @@ func (m *Manager) Delete(ctx context.Context, idb bun.IDB, id int64) error {
 	return nil
 }
 
-// DeleteOthers ends every session of userID but keepID (0: all of them).
+// DeleteToken ends the session of token, if any, within idb and returns
+// it (nil when there was none).
+func (m *Manager) DeleteToken(ctx context.Context, idb bun.IDB, token string) (*Session, error) {
+	if token == "" || len(token) > 128 {
+		return nil, nil
+	}
+	s := new(Session)
+	err := idb.NewDelete().Model(s).Where("token_hash = ?", HashToken(token)).Returning("*").Scan(ctx)
+	if err != nil {
+		if err = db.NotFound(err, "delete session"); errors.Is(err, db.ErrNotFound) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	return s, nil
+}
+
+// DeleteOnce ends session id within idb and returns db.ErrNotFound when it
+// was already gone: of parallel requests that would each end it (two right
+// codes for one pending sign-in), exactly one goes on.
+func (m *Manager) DeleteOnce(ctx context.Context, idb bun.IDB, id int64) error {
+	res, err := idb.NewDelete().Model((*Session)(nil)).Where("id = ?", id).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("delete session %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return db.ErrNotFound
+	}
+	return nil
+}
+
+// DeleteOthers ends every session and bearer token of userID but keepID
+// (0: all of them).
 func (m *Manager) DeleteOthers(ctx context.Context, idb bun.IDB, userID, keepID int64) error {
 	_, err := idb.NewDelete().Model((*Session)(nil)).
 		Where("user_id = ?", userID).Where("id <> ?", keepID).Exec(ctx)
 	if err != nil {
 		return fmt.Errorf("delete other sessions of user %d: %w", userID, err)
+	}
+	return nil
+}
+
+// List returns the full sessions and bearer tokens of userID, newest first
+// (pending and enrolment sessions are not listed).
+func (m *Manager) List(ctx context.Context, idb bun.IDB, userID int64) ([]Session, error) {
+	var out []Session
+	err := idb.NewSelect().Model(&out).Where("user_id = ?", userID).Where("level = ?", db.LevelFull).
+		Where("expires_at > ?", m.clock.Now()).Order("created_at DESC", "id DESC").Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list sessions of user %d: %w", userID, err)
+	}
+	return out, nil
+}
+
+// DeleteOwn ends the full session id of userID within idb; it returns
+// db.ErrNotFound when userID has no such session.
+func (m *Manager) DeleteOwn(ctx context.Context, idb bun.IDB, userID, id int64) error {
+	res, err := idb.NewDelete().Model((*Session)(nil)).
+		Where("id = ?", id).Where("user_id = ?", userID).Where("level = ?", db.LevelFull).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("delete session %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return db.ErrNotFound
 	}
 	return nil
 }
@@ -218,9 +312,10 @@ func (m *Manager) Elevated(s *Session) bool {
 func (m *Manager) DeleteExpired(ctx context.Context) (int64, error) {
 	now := m.clock.Now()
 	q := m.db.NewDelete().Model((*Session)(nil)).Where("expires_at <= ?", now)
-	if m.idle > 0 {
-		q = q.WhereOr("level = ? AND last_seen_at <= ?", db.LevelFull, now.Add(-m.idle))
+	if m.cfg.Idle > 0 {
+		q = q.WhereOr("level = ? AND kind <> ? AND last_seen_at <= ?", db.LevelFull, db.KindRustDesk, now.Add(-m.cfg.Idle))
 	}
+	q = q.WhereOr("level = ? AND kind = ? AND last_seen_at <= ?", db.LevelFull, db.KindRustDesk, now.Add(-m.cfg.TokenIdle))
 	res, err := q.Exec(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("delete expired sessions: %w", err)
@@ -238,6 +333,9 @@ func (m *Manager) Token(r *http.Request) string {
 	return c.Value
 }
 
+// Secure reports whether cookies are sent with Secure (an https public URL).
+func (m *Manager) Secure() bool { return m.cfg.Secure }
+
 // SetCookie sends the session cookie for token, living as long as s.
 func (m *Manager) SetCookie(w http.ResponseWriter, token string, s *Session) {
 	maxAge := int(s.ExpiresAt.Sub(m.clock.Now()).Seconds())
@@ -250,7 +348,7 @@ func (m *Manager) SetCookie(w http.ResponseWriter, token string, s *Session) {
 		Path:     "/",
 		MaxAge:   maxAge,
 		HttpOnly: true,
-		Secure:   m.secure,
+		Secure:   m.cfg.Secure,
 		SameSite: http.SameSiteStrictMode,
 	})
 }
@@ -263,7 +361,7 @@ func (m *Manager) ClearCookie(w http.ResponseWriter) {
 		Path:     "/",
 		MaxAge:   -1,
 		HttpOnly: true,
-		Secure:   m.secure,
+		Secure:   m.cfg.Secure,
 		SameSite: http.SameSiteStrictMode,
 	})
 }

@@ -34,7 +34,7 @@ func TestTokensAreRandomAndStoredHashed(t *testing.T) {
 		d, _, m, uid := setup(t, url)
 		seen := map[string]bool{}
 		for i := 0; i < 20; i++ {
-			tok, s, err := m.Create(ctx, d, session.New{UserID: uid, Level: db.LevelFull})
+			tok, s, err := m.Create(ctx, d, session.Spec{UserID: uid, Level: db.LevelFull})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -71,7 +71,7 @@ func TestLastSeenWrittenAtMostOnceAMinute(t *testing.T) {
 	testdb.Engines(t, func(t *testing.T, url string) {
 		ctx := context.Background()
 		d, c, m, uid := setup(t, url)
-		tok, s, _ := m.Create(ctx, d, session.New{UserID: uid, Level: db.LevelFull})
+		tok, s, _ := m.Create(ctx, d, session.Spec{UserID: uid, Level: db.LevelFull})
 		lastSeen := func() time.Time {
 			var row db.Session
 			if err := d.NewSelect().Model(&row).Where("id = ?", s.ID).Scan(ctx); err != nil {
@@ -101,9 +101,9 @@ func TestExpiryAndCleanup(t *testing.T) {
 	testdb.Engines(t, func(t *testing.T, url string) {
 		ctx := context.Background()
 		d, c, m, uid := setup(t, url)
-		pendingTok, _, _ := m.Create(ctx, d, session.New{UserID: uid, Level: db.LevelPending, Method: "totp"})
-		fullTok, _, _ := m.Create(ctx, d, session.New{UserID: uid, Level: db.LevelFull})
-		idleTok, _, _ := m.Create(ctx, d, session.New{UserID: uid, Level: db.LevelFull})
+		pendingTok, _, _ := m.Create(ctx, d, session.Spec{UserID: uid, Level: db.LevelPending, Method: "totp"})
+		fullTok, _, _ := m.Create(ctx, d, session.Spec{UserID: uid, Level: db.LevelFull})
+		idleTok, _, _ := m.Create(ctx, d, session.Spec{UserID: uid, Level: db.LevelFull})
 		for i := 0; i < 10; i++ { // the full one is used, the idle one is not
 			c.Advance(5*time.Minute + time.Second)
 			if _, err := m.Lookup(ctx, fullTok); err != nil {

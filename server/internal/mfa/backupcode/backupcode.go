@@ -14,6 +14,7 @@ import (
 	"twofold/server/internal/clock"
 	"twofold/server/internal/db"
 	"twofold/server/internal/secrets"
+	"twofold/shared/validate"
 )
 
 const (
@@ -22,7 +23,7 @@ const (
 	// Length is the number of characters of a code: 10 characters of a
 	// 32-letter alphabet are 50 random bits (at least 40 are required, so a
 	// keyed MAC suffices instead of a slow password hash).
-	Length = 10
+	Length = validate.BackupCodeLength
 	// alphabet is Crockford's base32 in lower case: no i, l, o or u, so
 	// codes read aloud or copied by hand stay unambiguous.
 	alphabet = "0123456789abcdefghjkmnpqrstvwxyz"
@@ -32,14 +33,13 @@ const (
 
 // Service makes and checks backup codes.
 type Service struct {
-	db    *db.DB
 	key   *secrets.CodeKey
 	clock clock.Clock
 }
 
 // New returns a backup-code service.
-func New(d *db.DB, key *secrets.CodeKey, c clock.Clock) *Service {
-	return &Service{db: d, key: key, clock: c}
+func New(key *secrets.CodeKey, c clock.Clock) *Service {
+	return &Service{key: key, clock: c}
 }
 
 // Format shows a code as xxxxx-xxxxx.
@@ -88,7 +88,9 @@ func random(n int) (string, error) {
 }
 
 // Replace deletes u's codes and stores Count new ones within idb. It
-// returns the new codes, formatted, to be shown once.
+// returns the new codes, formatted, to be shown once. The caller holds
+// the user's row lock (db.LockUser) in idb, so that parallel replacements
+// run one after the other and leave exactly one set.
 func (s *Service) Replace(ctx context.Context, idb bun.IDB, userID int64) ([]string, error) {
 	if err := s.Delete(ctx, idb, userID); err != nil {
 		return nil, err
@@ -132,17 +134,17 @@ func (s *Service) Remaining(ctx context.Context, idb bun.IDB, userID int64) (int
 	return int(n), nil
 }
 
-// Use checks code against u's unused codes and consumes the matching one
-// atomically (UPDATE ... WHERE used_at IS NULL): of parallel requests with
-// the same code exactly one succeeds. Every unused code is compared, in
-// constant time, whatever matches.
-func (s *Service) Use(ctx context.Context, userID int64, code string) (bool, error) {
+// Verify checks code against u's unused codes and consumes the matching
+// one within idb, atomically (UPDATE ... WHERE used_at IS NULL): of
+// parallel requests with the same code exactly one succeeds. Every unused
+// code is compared, in constant time, whatever matches.
+func (s *Service) Verify(ctx context.Context, idb bun.IDB, userID int64, code string) (bool, error) {
 	code = Normalize(code)
 	if code == "" {
 		return false, nil
 	}
 	var rows []db.BackupCode
-	if err := s.db.NewSelect().Model(&rows).Where("user_id = ?", userID).Where("used_at IS NULL").Scan(ctx); err != nil {
+	if err := idb.NewSelect().Model(&rows).Where("user_id = ?", userID).Where("used_at IS NULL").Scan(ctx); err != nil {
 		return false, fmt.Errorf("load backup codes of user %d: %w", userID, err)
 	}
 	var match int64
@@ -154,7 +156,7 @@ func (s *Service) Use(ctx context.Context, userID int64, code string) (bool, err
 	if match == 0 {
 		return false, nil
 	}
-	res, err := s.db.NewUpdate().Model((*db.BackupCode)(nil)).
+	res, err := idb.NewUpdate().Model((*db.BackupCode)(nil)).
 		Set("used_at = ?", s.clock.Now()).
 		Where("id = ?", match).Where("used_at IS NULL").Exec(ctx)
 	if err != nil {

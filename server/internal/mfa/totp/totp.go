@@ -24,6 +24,7 @@ import (
 	"twofold/server/internal/clock"
 	"twofold/server/internal/db"
 	"twofold/server/internal/secrets"
+	"twofold/shared/validate"
 )
 
 // Parameters: the only ones common authenticator apps honour.
@@ -32,8 +33,8 @@ const (
 	SecretSize = 160 / 8
 	// Period is the time step in seconds.
 	Period = 30
-	// Digits is the code length.
-	Digits = 6
+	// Digits is the code length, as authenticator apps show it.
+	Digits = validate.TOTPDigits
 	// Skew accepts codes of one step before and after now (clock drift).
 	Skew = 1
 	// PendingTTL is how long a secret waits for its confirming code.
@@ -42,8 +43,10 @@ const (
 
 // Errors of this package.
 var (
-	// ErrNoPending: enable was called without a (fresh) pending secret.
+	// ErrNoPending is returned by Enable without a (fresh) pending secret.
 	ErrNoPending = errors.New("no pending TOTP setup")
+	// errNoSecret is returned by load when the user has no TOTP row.
+	errNoSecret = errors.New("no totp secret")
 )
 
 var b32 = base32.StdEncoding.WithPadding(base32.NoPadding)
@@ -60,7 +63,6 @@ func pendingLoc(userID int64) secrets.Location {
 
 // Service keeps TOTP secrets.
 type Service struct {
-	db     *db.DB
 	key    *secrets.Key
 	clock  clock.Clock
 	issuer string
@@ -68,12 +70,9 @@ type Service struct {
 }
 
 // New returns a TOTP service; expiry is TWOFOLD_TFA_EXPIRY.
-func New(d *db.DB, key *secrets.Key, c clock.Clock, issuer string, expiry time.Duration) *Service {
-	return &Service{db: d, key: key, clock: c, issuer: issuer, expiry: expiry}
+func New(key *secrets.Key, c clock.Clock, issuer string, expiry time.Duration) *Service {
+	return &Service{key: key, clock: c, issuer: issuer, expiry: expiry}
 }
-
-// Expiry is how long a secret stays "enabled" before it shows "expired".
-func (s *Service) Expiry() time.Duration { return s.expiry }
 
 // Setup is a new pending secret as shown to the user.
 type Setup struct {
@@ -139,12 +138,32 @@ type Status struct {
 // Status returns u's TOTP state.
 func (s *Service) Status(ctx context.Context, idb bun.IDB, userID int64) (Status, error) {
 	row, err := s.load(ctx, idb, userID)
-	if err != nil || row == nil || row.Secret == nil || row.EnabledAt == nil {
+	if errors.Is(err, errNoSecret) {
+		return Status{}, nil
+	}
+	if err != nil {
 		return Status{}, err
 	}
-	st := Status{Enabled: true, EnabledAt: row.EnabledAt.UTC(), ExpiresAt: row.EnabledAt.Add(s.expiry).UTC()}
+	return s.StatusOf(row), nil
+}
+
+// StatusOf returns the TOTP state of a stored row (nil: none).
+func (s *Service) StatusOf(row *db.TOTPSecret) Status {
+	if row == nil || row.Secret == nil {
+		return Status{}
+	}
+	return s.StatusSince(row.EnabledAt)
+}
+
+// StatusSince returns the state of a secret enabled at enabledAt (nil:
+// no enabled secret): expiry counts from it (TWOFOLD_TFA_EXPIRY).
+func (s *Service) StatusSince(enabledAt *time.Time) Status {
+	if enabledAt == nil {
+		return Status{}
+	}
+	st := Status{Enabled: true, EnabledAt: enabledAt.UTC(), ExpiresAt: enabledAt.Add(s.expiry).UTC()}
 	st.Expired = !s.clock.Now().Before(st.ExpiresAt)
-	return st, nil
+	return st
 }
 
 func (s *Service) load(ctx context.Context, idb bun.IDB, userID int64) (*db.TOTPSecret, error) {
@@ -152,35 +171,46 @@ func (s *Service) load(ctx context.Context, idb bun.IDB, userID int64) (*db.TOTP
 	err := idb.NewSelect().Model(row).Where("user_id = ?", userID).Scan(ctx)
 	if err != nil {
 		if err = db.NotFound(err, "load totp secret of user %d", userID); errors.Is(err, db.ErrNotFound) {
-			return nil, nil
+			return nil, errNoSecret
 		}
 		return nil, err
 	}
 	return row, nil
 }
 
-// Begin creates a new pending secret for a user, replacing any earlier
-// pending one. Nothing else changes until Enable confirms it.
-func (s *Service) Begin(ctx context.Context, userID int64, username string) (*Setup, error) {
+// NewSecret returns a new random secret of SecretSize bytes.
+func NewSecret() ([]byte, error) {
 	raw := make([]byte, SecretSize)
 	if _, err := rand.Read(raw); err != nil {
 		return nil, fmt.Errorf("random secret: %w", err)
 	}
+	return raw, nil
+}
+
+// Begin stores raw (NewSecret) as the user's pending secret within idb,
+// replacing any earlier pending one. Nothing else changes until Enable
+// confirms it.
+func (s *Service) Begin(ctx context.Context, idb bun.IDB, userID int64, raw []byte) error {
 	sealed, err := s.key.Seal(raw, pendingLoc(userID))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	now := s.clock.Now()
 	row := &db.TOTPSecret{UserID: userID, PendingSecret: sealed, PendingCreatedAt: &now, UpdatedAt: now}
-	_, err = s.db.NewInsert().Model(row).
+	_, err = idb.NewInsert().Model(row).
 		On("CONFLICT (user_id) DO UPDATE").
 		Set("pending_secret = EXCLUDED.pending_secret").
 		Set("pending_created_at = EXCLUDED.pending_created_at").
 		Set("updated_at = EXCLUDED.updated_at").
 		Exec(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("store pending secret of user %d: %w", userID, err)
+		return fmt.Errorf("store pending secret of user %d: %w", userID, err)
 	}
+	return nil
+}
+
+// SetupOf shows a secret to its user: base32 key, otpauth URL and QR code.
+func (s *Service) SetupOf(username string, raw []byte) (*Setup, error) {
 	secret := b32.EncodeToString(raw)
 	u := s.URL(username, secret)
 	key, err := otp.NewKeyFromURL(u)
@@ -221,11 +251,14 @@ type Confirmed struct {
 // confirming code cannot be used again. It returns false for a wrong code.
 func (s *Service) Enable(ctx context.Context, tx bun.Tx, userID int64, code string) (*Confirmed, bool, error) {
 	row, err := s.load(ctx, tx, userID)
+	if errors.Is(err, errNoSecret) {
+		return nil, false, ErrNoPending
+	}
 	if err != nil {
 		return nil, false, err
 	}
 	now := s.clock.Now()
-	if row == nil || row.PendingSecret == nil || row.PendingCreatedAt == nil || now.Sub(*row.PendingCreatedAt) > PendingTTL {
+	if row.PendingSecret == nil || row.PendingCreatedAt == nil || now.Sub(*row.PendingCreatedAt) > PendingTTL {
 		return nil, false, ErrNoPending
 	}
 	raw, err := s.key.Open(row.PendingSecret, pendingLoc(userID))
@@ -260,12 +293,18 @@ func (s *Service) Enable(ctx context.Context, tx bun.Tx, userID int64, code stri
 	return &Confirmed{Renewed: row.Secret != nil}, true, nil
 }
 
-// Check verifies a TOTP code of u's enabled secret and consumes its time
-// step atomically: the same code, or any code of that step or an older
-// one, is refused afterwards, also to a parallel request.
-func (s *Service) Check(ctx context.Context, userID int64, code string) (bool, error) {
-	row, err := s.load(ctx, s.db, userID)
-	if err != nil || row == nil || row.Secret == nil || row.EnabledAt == nil {
+// Verify checks a TOTP code of the user's enabled secret and consumes its
+// time step within idb, atomically: the same code, or any code of that
+// step or an older one, is refused afterwards, also to a parallel request.
+// The replay record belongs to the secret itself: a new secret starts
+// fresh, and a record is never applied to another secret. code is
+// normalised (validate.NormalizeCode).
+func (s *Service) Verify(ctx context.Context, idb bun.IDB, userID int64, code string) (bool, error) {
+	row, err := s.load(ctx, idb, userID)
+	if errors.Is(err, errNoSecret) {
+		return false, nil
+	}
+	if err != nil || row.Secret == nil || row.EnabledAt == nil {
 		return false, err
 	}
 	raw, err := s.key.Open(row.Secret, secretLoc(userID))
@@ -276,11 +315,11 @@ func (s *Service) Check(ctx context.Context, userID int64, code string) (bool, e
 	if !ok {
 		return false, nil
 	}
-	res, err := s.db.NewUpdate().Model((*db.TOTPSecret)(nil)).
+	res, err := idb.NewUpdate().Model((*db.TOTPSecret)(nil)).
 		Set("last_step = ?", step).
 		Set("updated_at = ?", s.clock.Now()).
 		Where("user_id = ?", userID).
-		Where("enabled_at = ?", *row.EnabledAt).
+		Where("secret = ?", row.Secret).
 		Where("(last_step IS NULL OR last_step < ?)", step).
 		Exec(ctx)
 	if err != nil {
@@ -301,8 +340,9 @@ func (s *Service) Disable(ctx context.Context, idb bun.IDB, userID int64) error 
 	return nil
 }
 
-// Rekey re-seals every secret from old to new within tx (rotate-key).
-func Rekey(ctx context.Context, tx bun.Tx, old, new *secrets.Key) (int, error) {
+// Rekey re-seals every secret from the key from to the key to within tx
+// (rotate-key).
+func Rekey(ctx context.Context, tx bun.Tx, from, to *secrets.Key) (int, error) {
 	var rows []db.TOTPSecret
 	if err := tx.NewSelect().Model(&rows).Scan(ctx); err != nil {
 		return 0, fmt.Errorf("load totp secrets: %w", err)
@@ -318,11 +358,11 @@ func Rekey(ctx context.Context, tx bun.Tx, old, new *secrets.Key) (int, error) {
 			if col.value == nil {
 				continue
 			}
-			raw, err := old.Open(col.value, col.loc)
+			raw, err := from.Open(col.value, col.loc)
 			if err != nil {
 				return 0, fmt.Errorf("open %s of user %d: %w", col.name, r.UserID, err)
 			}
-			sealed, err := new.Seal(raw, col.loc)
+			sealed, err := to.Seal(raw, col.loc)
 			if err != nil {
 				return 0, err
 			}

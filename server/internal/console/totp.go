@@ -13,27 +13,41 @@ import (
 	"twofold/server/internal/mfa/totp"
 	"twofold/server/internal/notify"
 	"twofold/server/internal/session"
+	"twofold/server/internal/signin"
 	"twofold/shared/api"
-	"twofold/shared/validate"
 )
 
-// errWrongCode rolls back a transaction whose code did not match.
-var errWrongCode = errors.New("wrong code")
+// tfaAction starts a 2FA action (setup, disable, backup codes): it decodes
+// the optional step-up body and reads the account's 2FA state.
+func (h *Handlers) tfaAction(w http.ResponseWriter, r *http.Request) (*Auth, api.StepUp, api.TFA, error) {
+	a := AuthFrom(r.Context())
+	var req api.StepUp
+	if err := httpx.DecodeValid(w, r, &req, true); err != nil {
+		return nil, req, api.TFA{}, err
+	}
+	st, err := h.tfaStatus(r.Context(), h.DB, a.User)
+	return a, req, st, err
+}
 
-// TOTPSetup is POST /api/account/tfa/setup: a new pending secret. Renewing
-// (TOTP already on) needs a step-up.
+// TOTPSetup is POST /api/account/tfa/setup (step-up, also for the first
+// enrolment: a stolen session must not put its own authenticator on the
+// account): a new pending secret.
 func (h *Handlers) TOTPSetup(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
 	a, req, st, err := h.tfaAction(w, r)
 	if err != nil {
 		return err
 	}
-	if totpOn(st) {
-		if err := h.stepUp(ctx, r, a, st, req, false); err != nil {
-			return err
-		}
+	raw, err := totp.NewSecret()
+	if err != nil {
+		return err
 	}
-	setup, err := h.TOTP.Begin(ctx, a.User.ID, a.User.Username)
+	err = h.guarded(r, guard{a: a, st: st, creds: req, enroll: true}, func(ctx context.Context, tx bun.Tx) error {
+		return h.TOTP.Begin(ctx, tx, a.User.ID, raw)
+	})
+	if err != nil {
+		return err
+	}
+	setup, err := h.TOTP.SetupOf(a.User.Username, raw)
 	if err != nil {
 		return err
 	}
@@ -44,7 +58,8 @@ func (h *Handlers) TOTPSetup(w http.ResponseWriter, r *http.Request) error {
 // TOTPEnable is POST /api/account/tfa/enable: a code of the pending secret
 // makes it the secret. Old secret and backup codes die, six new codes are
 // returned once, the user's other sessions end and any elevation ends. An
-// enrolment session becomes a full session (with a new token).
+// enrolment session becomes a full session (with a new token). The code is
+// checked under the second-factor limits, in the transaction that enables.
 func (h *Handlers) TOTPEnable(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	a := AuthFrom(ctx)
@@ -52,24 +67,16 @@ func (h *Handlers) TOTPEnable(w http.ResponseWriter, r *http.Request) error {
 	if err := httpx.DecodeValid(w, r, &req, false); err != nil {
 		return err
 	}
-	// Wrong confirming codes count toward the second-factor limit.
-	attempt, err := h.Limiter.Begin(ctx, codeKeys(a.User.ID, httpx.ClientIP(r))...)
-	if err != nil {
-		return err
-	}
 	var codes []string
-	var renewed bool
+	var conf *totp.Confirmed
+	var out signin.Outcome
 	var newToken string
 	var newSession *session.Session
-	err = h.DB.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		conf, ok, err := h.TOTP.Enable(ctx, tx, a.User.ID, validate.NormalizeCode(req.Code))
-		if err != nil {
-			return err
+	err := h.DB.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		if out, conf, err = h.SignIn.Confirm(ctx, tx, a.User, origin(r), req.Code); err != nil || !out.OK {
+			return err // a wrong code is committed as a counted failure
 		}
-		if !ok {
-			return errWrongCode
-		}
-		renewed = conf.Renewed
 		if codes, err = h.Backup.Replace(ctx, tx, a.User.ID); err != nil {
 			return err
 		}
@@ -80,44 +87,48 @@ func (h *Handlers) TOTPEnable(w http.ResponseWriter, r *http.Request) error {
 			if err := h.Sessions.Delete(ctx, tx, a.Session.ID); err != nil {
 				return err
 			}
-			newToken, newSession, err = h.Sessions.Create(ctx, tx, session.New{
+			newToken, newSession, err = h.Sessions.Create(ctx, tx, session.Spec{
 				UserID: a.User.ID, Level: db.LevelFull, IP: httpx.ClientIP(r), UserAgent: r.UserAgent(),
 			})
 			if err != nil {
+				return err
+			}
+			if err := h.Audit.Record(ctx, tx, a.User.ID, audit.Login, origin(r), ""); err != nil {
+				return err
+			}
+			if err := h.Users.SetLastLogin(ctx, tx, a.User); err != nil {
 				return err
 			}
 		} else if err := h.Sessions.EndElevation(ctx, tx, a.Session); err != nil {
 			return err
 		}
 		ev := audit.TFAEnabled
-		if renewed {
+		if conf.Renewed {
 			ev = audit.TFARenewed
 		}
 		return h.Audit.Record(ctx, tx, a.User.ID, ev, origin(r), "")
 	})
-	switch {
-	case errors.Is(err, errWrongCode):
-		if err := h.codeFailed(ctx, r, a.User, attempt, "enable"); err != nil {
-			return err
-		}
-		return errInvalidCode()
-	case errors.Is(err, totp.ErrNoPending):
+	if errors.Is(err, totp.ErrNoPending) {
 		return httpx.Fail(http.StatusBadRequest, api.CodeBadRequest,
 			"No 2FA setup is waiting for a code (it lasts 15 minutes): start the setup again.")
-	case err != nil:
+	}
+	if err != nil {
 		return err
 	}
-	if err := attempt.Succeeded(ctx); err != nil {
-		return err
+	h.SignIn.Notices(origin(r), a.User, out)
+	if !out.OK {
+		return errInvalidCode()
 	}
 	kind := notify.TFAEnabled
-	if renewed {
+	if conf.Renewed {
 		kind = notify.TFARenewed
 	}
 	h.notify(r, a.User, kind, a.User.Email, notify.Event{})
 	if newSession != nil {
+		newSession.User = a.User
 		a = &Auth{Session: newSession, User: a.User}
 		h.Sessions.SetCookie(w, newToken, newSession)
+		h.rememberDevice(w, r, a.User.ID)
 	}
 	acc, err := h.account(ctx, a)
 	if err != nil {
@@ -131,19 +142,15 @@ func (h *Handlers) TOTPEnable(w http.ResponseWriter, r *http.Request) error {
 // codes and replay record go; the user's other sessions end. Refused while
 // 2FA is enforced for the user.
 func (h *Handlers) TOTPDisable(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
 	a, req, st, err := h.tfaAction(w, r)
 	if err != nil {
 		return err
 	}
-	if a.User.TFAEnforced {
+	if st.Enforced {
 		return httpx.Fail(http.StatusForbidden, api.CodeForbidden,
 			"Two-factor authentication is required for this account by an administrator.")
 	}
-	if err := h.stepUp(ctx, r, a, st, req, false); err != nil {
-		return err
-	}
-	err = h.DB.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+	err = h.guarded(r, guard{a: a, st: st, creds: req}, func(ctx context.Context, tx bun.Tx) error {
 		if err := h.TOTP.Disable(ctx, tx, a.User.ID); err != nil {
 			return err
 		}
@@ -164,7 +171,7 @@ func (h *Handlers) TOTPDisable(w http.ResponseWriter, r *http.Request) error {
 	if totpOn(st) {
 		h.notify(r, a.User, notify.TFADisabled, a.User.Email, notify.Event{})
 	}
-	acc, err := h.account(ctx, a)
+	acc, err := h.account(r.Context(), a)
 	if err != nil {
 		return err
 	}
@@ -173,9 +180,9 @@ func (h *Handlers) TOTPDisable(w http.ResponseWriter, r *http.Request) error {
 }
 
 // BackupCodes is POST /api/account/tfa/backup-codes (step-up): six new
-// codes replace the old ones.
+// codes replace the old ones. Parallel requests run one after the other
+// (the user's row lock), so exactly one set of six stays valid.
 func (h *Handlers) BackupCodes(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
 	a, req, st, err := h.tfaAction(w, r)
 	if err != nil {
 		return err
@@ -183,11 +190,8 @@ func (h *Handlers) BackupCodes(w http.ResponseWriter, r *http.Request) error {
 	if !totpOn(st) {
 		return httpx.Fail(http.StatusBadRequest, api.CodeBadRequest, "Backup codes come with 2FA: enable 2FA first.")
 	}
-	if err := h.stepUp(ctx, r, a, st, req, false); err != nil {
-		return err
-	}
 	var codes []string
-	err = h.DB.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+	err = h.guarded(r, guard{a: a, st: st, creds: req}, func(ctx context.Context, tx bun.Tx) error {
 		var err error
 		if codes, err = h.Backup.Replace(ctx, tx, a.User.ID); err != nil {
 			return err

@@ -1,0 +1,153 @@
+package signin
+
+import (
+	"context"
+	"errors"
+	"strconv"
+
+	"github.com/uptrace/bun"
+
+	"twofold/server/internal/audit"
+	"twofold/server/internal/db"
+	"twofold/server/internal/mfa/emailcode"
+	"twofold/server/internal/mfa/totp"
+	"twofold/server/internal/notify"
+	"twofold/server/internal/ratelimit"
+	"twofold/shared/validate"
+)
+
+// CodeKind says which codes a Check accepts.
+type CodeKind int
+
+// Kinds of code.
+const (
+	// TFA is a current TOTP code or an unused backup code of the user's
+	// enabled secret (sign-in and step-up).
+	TFA CodeKind = iota
+	// EmailCode is the emailed code of a pending sign-in.
+	EmailCode
+)
+
+// Outcome is what a second-factor check found. The transaction it ran in
+// must be committed in every case (a failure is counted and recorded in
+// it); act on the code only when OK.
+type Outcome struct {
+	OK bool
+	// Backup: a backup code was used; BackupLeft are the unused ones left.
+	Backup     bool
+	BackupLeft int
+	// Failures is the account's streak of wrong codes, this one included.
+	Failures int
+	// Ended: this wrong email code used the sign-in's last try.
+	Ended bool
+	// Expired: the email sign-in had no try left (or no challenge).
+	Expired bool
+}
+
+// notifyAfterFailures is the streak of wrong codes that mails the account
+// a warning (once per streak).
+const notifyAfterFailures = 5
+
+// Check checks a second-factor code of u within tx under the limits of
+// API.md: the account's counter (read under the user's row lock, so
+// parallel guesses are capped exactly) and the client IP's failures. A
+// locked account or IP gives a *ratelimit.LimitedError, even for a right
+// code. A right code is consumed within tx and resets the account's
+// streak; a wrong one is counted on both keys and recorded as an event.
+// sessionID is the pending session of an email code.
+func (s *Service) Check(ctx context.Context, tx bun.Tx, u *db.User, o audit.Origin, kind CodeKind, sessionID int64, code string) (Outcome, error) {
+	var out Outcome
+	return out, s.check(ctx, tx, u, o, &out, code, func(c string) (bool, string, error) {
+		switch kind {
+		case EmailCode:
+			ok, err := s.Email.Verify(ctx, tx, sessionID, c)
+			if errors.Is(err, emailcode.ErrEnded) || errors.Is(err, emailcode.ErrNoChallenge) {
+				out.Expired = true
+				return false, "", nil
+			}
+			if err == nil && !ok {
+				out.Ended, err = s.Email.Ended(ctx, tx, sessionID)
+			}
+			return ok, "email", err
+		default:
+			if validate.IsDigits(c, totp.Digits) {
+				ok, err := s.TOTP.Verify(ctx, tx, u.ID, c)
+				return ok, "", err
+			}
+			out.Backup = true
+			ok, err := s.Backup.Verify(ctx, tx, u.ID, c)
+			return ok, "", err
+		}
+	})
+}
+
+// Confirm checks the code that confirms u's pending TOTP secret within tx,
+// under the same limits as Check (wrong confirming codes count too), and
+// enables the secret when it matches. It returns totp.ErrNoPending when no
+// setup waits.
+func (s *Service) Confirm(ctx context.Context, tx bun.Tx, u *db.User, o audit.Origin, code string) (Outcome, *totp.Confirmed, error) {
+	var out Outcome
+	var conf *totp.Confirmed
+	err := s.check(ctx, tx, u, o, &out, code, func(c string) (bool, string, error) {
+		var ok bool
+		var err error
+		conf, ok, err = s.TOTP.Enable(ctx, tx, u.ID, c)
+		return ok, "enable", err
+	})
+	return out, conf, err
+}
+
+// check runs verify (which gets the normalised code) under the limits and
+// settles them within tx.
+func (s *Service) check(ctx context.Context, tx bun.Tx, u *db.User, o audit.Origin, out *Outcome, code string, verify func(code string) (bool, string, error)) error {
+	if err := s.DB.LockUser(ctx, tx, u.ID); err != nil {
+		return err
+	}
+	account, ip := ratelimit.AccountCodeKey(u.ID), ratelimit.IPCodeKey(o.IP)
+	if err := s.Limiter.Check(ctx, tx, account, ip); err != nil {
+		return err
+	}
+	ok, detail, err := verify(validate.NormalizeCode(code))
+	if err != nil || out.Expired {
+		return err
+	}
+	if !ok {
+		counts, err := s.Limiter.Fail(ctx, tx, account, ip)
+		if err != nil {
+			return err
+		}
+		out.Failures = counts[account.Name]
+		return s.Audit.Record(ctx, tx, u.ID, audit.CodeFailed, o, detail)
+	}
+	out.OK = true
+	if err := s.Limiter.Clear(ctx, tx, account); err != nil {
+		return err
+	}
+	if !out.Backup {
+		return nil
+	}
+	if out.BackupLeft, err = s.Backup.Remaining(ctx, tx, u.ID); err != nil {
+		return err
+	}
+	return s.Audit.Record(ctx, tx, u.ID, audit.BackupCodeUsed, o, strconv.Itoa(out.BackupLeft)+" left")
+}
+
+// Notices mails what a committed check calls for: the use of a backup code
+// (with the number left), or a streak of wrong codes.
+func (s *Service) Notices(o audit.Origin, u *db.User, out Outcome) {
+	switch {
+	case out.OK && out.Backup:
+		s.notify(o, u, notify.BackupCodeUsed, u.Email, notify.Event{Left: out.BackupLeft})
+	case !out.OK && out.Failures == notifyAfterFailures:
+		s.notify(o, u, notify.FailedCodes, u.Email, notify.Event{Failures: out.Failures})
+	}
+}
+
+// notify mails a security notice about u, from o.
+func (s *Service) notify(o audit.Origin, u *db.User, kind notify.Kind, to string, e notify.Event) {
+	if s.Notify == nil {
+		return
+	}
+	e.Kind, e.To, e.Username, e.Time, e.IP, e.UserAgent, e.Lang = kind, to, u.Username, s.Clock.Now(), o.IP, o.UserAgent, u.Language
+	s.Notify.Notify(e)
+}

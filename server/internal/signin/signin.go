@@ -1,0 +1,396 @@
+// Package signin runs sign-ins with one set of rules for every front end:
+// the console (cookies) and the RustDesk client (bearer tokens) call the
+// same password step, the same second-factor check under the same limits
+// and the same session start, so a rule changed here changes everywhere.
+//
+// A full sign-in writes at most three transactions: the password attempt
+// counted in advance, the password step's outcome (counters, session,
+// email code), and the second step's (code consumed, counters, session,
+// event). Every one-time thing is consumed in the transaction that
+// creates the session or applies the change, so a fault leaves nothing
+// half-done, and a 5xx never counts as a failed attempt.
+package signin
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"twofold/server/internal/account"
+	"twofold/server/internal/audit"
+	"twofold/server/internal/clock"
+	"twofold/server/internal/db"
+	"twofold/server/internal/mfa/backupcode"
+	"twofold/server/internal/mfa/emailcode"
+	"twofold/server/internal/mfa/totp"
+	"twofold/server/internal/notify"
+	"twofold/server/internal/ratelimit"
+	"twofold/server/internal/session"
+	"twofold/shared/api"
+)
+
+// Errors of this package. Rate limits come as *ratelimit.LimitedError.
+var (
+	// ErrInvalidCredentials is returned for an unknown user or a wrong
+	// password alike.
+	ErrInvalidCredentials = errors.New("invalid credentials")
+	// ErrDisabled is returned for the right password of a disabled user.
+	ErrDisabled = errors.New("account disabled")
+	// ErrInvalidCode is returned for a wrong, expired or used code.
+	ErrInvalidCode = errors.New("invalid code")
+	// ErrLoginExpired is returned when the pending sign-in is gone: timed
+	// out, out of tries, or already completed.
+	ErrLoginExpired = errors.New("sign-in expired")
+)
+
+// MailError is returned by Password when the email code could not be
+// delivered: the pending session exists (Result), so a resend can follow.
+type MailError struct {
+	Result *Result
+	Err    error
+}
+
+func (e *MailError) Error() string { return "email code not sent: " + e.Err.Error() }
+func (e *MailError) Unwrap() error { return e.Err }
+
+// Enforcement is TWOFOLD_ENFORCE_2FA: which users must use TOTP.
+type Enforcement string
+
+// Values of TWOFOLD_ENFORCE_2FA.
+const (
+	EnforceNone   Enforcement = "none"
+	EnforceAdmins Enforcement = "admins"
+	EnforceAll    Enforcement = "all"
+)
+
+// Service signs users in.
+type Service struct {
+	DB       *db.DB
+	Clock    clock.Clock
+	Logger   *slog.Logger
+	Users    *account.Service
+	Sessions *session.Manager
+	Limiter  *ratelimit.Limiter
+	Audit    *audit.Recorder
+	TOTP     *totp.Service
+	Backup   *backupcode.Service
+	Email    *emailcode.Service
+	Notify   *notify.Notifier
+	Enforce  Enforcement
+}
+
+// Enforced reports whether u must use TOTP: by an administrator's choice
+// for u, or by role (TWOFOLD_ENFORCE_2FA).
+func (s *Service) Enforced(u *db.User) bool {
+	return u.TFAEnforced || s.Enforce == EnforceAll || (s.Enforce == EnforceAdmins && u.IsAdmin)
+}
+
+// Client is who signs in, and from where.
+type Client struct {
+	audit.Origin
+	// Lang is the language the client asks for ("" when none): remembered
+	// as the user's, for mails.
+	Lang string
+	// Kind is db.KindConsole or db.KindRustDesk; Device names a client.
+	Kind   string
+	Device string
+	// Replace is the token of the client's current session, ended by the
+	// new one ("" when none).
+	Replace string
+	// DeviceID returns the identity of a device that signed in as userID
+	// recently ("" when none); its password attempts are counted on their
+	// own (API.md "Limits").
+	DeviceID func(userID int64) string
+}
+
+// Result is where a sign-in step left the client.
+type Result struct {
+	// Status is api.StatusOK, api.StatusVerify or api.StatusEnroll.
+	Status string
+	// Method is the awaited second factor (api.MethodTOTP or MethodEmail).
+	Method string
+	User   *db.User
+	// Token and Session are the client's new session.
+	Token   string
+	Session *session.Session
+	// ResendAfter is the wait before a new email code may be asked for.
+	ResendAfter time.Duration
+}
+
+// passwordKeys are the counters a password attempt of c on username (u:
+// the user, nil when unknown) counts on.
+func passwordKeys(c Client, username string, u *db.User) []ratelimit.Key {
+	if u != nil && c.DeviceID != nil {
+		if id := c.DeviceID(u.ID); id != "" {
+			return []ratelimit.Key{ratelimit.DeviceKey(u.ID, id)}
+		}
+	}
+	return ratelimit.PasswordKeys(account.NormalizeUsername(username), c.IP)
+}
+
+// CheckPassword checks the password of a known or unknown (nil) user
+// under the password limits, counting the attempt in advance. On a right
+// password it returns the attempt, to be settled (Succeeded) in the
+// transaction that acts on it, or Cancelled if that fails. The same work is
+// done for an unknown user.
+func (s *Service) CheckPassword(ctx context.Context, c Client, username string, u *db.User, password string) (*ratelimit.Attempt, error) {
+	attempt, err := s.Limiter.Begin(ctx, passwordKeys(c, username, u)...)
+	if err != nil {
+		return nil, err
+	}
+	ok, err := s.Users.CheckPassword(ctx, u, password)
+	if err != nil {
+		s.CancelAttempt(ctx, attempt)
+		return nil, err
+	}
+	if !ok {
+		return nil, ErrInvalidCredentials
+	}
+	return attempt, nil
+}
+
+// CancelAttempt takes back an attempt after a failure of the server's own (a
+// 5xx never counts as a failed attempt).
+func (s *Service) CancelAttempt(ctx context.Context, a *ratelimit.Attempt) {
+	if a == nil {
+		return
+	}
+	if err := a.Cancel(context.WithoutCancel(ctx)); err != nil {
+		s.Logger.Warn("attempt not taken back", "err", err)
+	}
+}
+
+// Password is the first step of a sign-in.
+func (s *Service) Password(ctx context.Context, c Client, username, password string) (*Result, error) {
+	u, err := s.Users.ByUsername(ctx, s.DB, username)
+	if err != nil && !errors.Is(err, db.ErrNotFound) {
+		return nil, err
+	}
+	attempt, err := s.CheckPassword(ctx, c, username, u, password)
+	if err != nil {
+		return nil, err
+	}
+	if u.Disabled {
+		// The password was right: it does not count as a failure.
+		if err := attempt.Succeeded(ctx, s.DB); err != nil {
+			return nil, err
+		}
+		return nil, ErrDisabled
+	}
+	st, err := s.TOTP.Status(ctx, s.DB, u.ID)
+	if err != nil {
+		s.CancelAttempt(ctx, attempt)
+		return nil, err
+	}
+	res := &Result{User: u}
+	spec := session.Spec{UserID: u.ID, Kind: c.Kind, Device: c.Device, IP: c.IP, UserAgent: c.UserAgent}
+	switch {
+	case st.Enabled:
+		// TOTP supersedes email verification: no code is mailed.
+		spec.Level, spec.Method = db.LevelPending, api.MethodTOTP
+		res.Status, res.Method = api.StatusVerify, api.MethodTOTP
+	case u.EmailVerification && u.Email != "":
+		spec.Level, spec.Method = db.LevelPending, api.MethodEmail
+		res.Status, res.Method = api.StatusVerify, api.MethodEmail
+	case s.Enforced(u):
+		spec.Level, res.Status = db.LevelEnroll, api.StatusEnroll
+	default:
+		// A sign-in with the password counts as a step-up while TOTP is
+		// off (API.md).
+		spec.Level, spec.Elevate, res.Status = db.LevelFull, true, api.StatusOK
+	}
+	var mailed *emailcode.Reservation
+	var capped error
+	takenAt := s.Clock.Now()
+	err = s.DB.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if err := s.DB.LockUser(ctx, tx, u.ID); err != nil {
+			return err
+		}
+		if err := attempt.Succeeded(ctx, tx); err != nil {
+			return err
+		}
+		if spec.Method == api.MethodEmail {
+			if _, err := s.Limiter.Take(ctx, tx, ratelimit.CodeMailKey(u.ID)); err != nil {
+				var le *ratelimit.LimitedError
+				if errors.As(err, &le) {
+					// Past the code-mail cap: no session, no mail; the
+					// right password still resets its counters.
+					capped = le
+					return nil
+				}
+				return err
+			}
+		}
+		if err := s.start(ctx, tx, c, u, spec, res); err != nil {
+			return err
+		}
+		if spec.Method == api.MethodEmail {
+			if err := s.Email.Start(ctx, tx, res.Session.ID, u.ID); err != nil {
+				return err
+			}
+			var err error
+			mailed, err = s.Email.Reserve(ctx, tx, res.Session.ID, false)
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		s.CancelAttempt(ctx, attempt)
+		return nil, err
+	}
+	if capped != nil {
+		return nil, capped
+	}
+	if mailed != nil {
+		res.ResendAfter = emailcode.Cooldown
+		if err := s.Email.Deliver(ctx, mailed, u.Email, u.Language); err != nil {
+			res.ResendAfter = 0
+			s.undoMail(ctx, u.ID, mailed, takenAt)
+			return nil, &MailError{Result: res, Err: err}
+		}
+	}
+	return res, nil
+}
+
+// undoMail takes back a code mail that could not be delivered: no
+// cooldown starts and it does not count toward the code-mail cap.
+func (s *Service) undoMail(ctx context.Context, userID int64, r *emailcode.Reservation, at time.Time) {
+	err := s.DB.Tx(context.WithoutCancel(ctx), func(ctx context.Context, tx bun.Tx) error {
+		if err := s.DB.LockUser(ctx, tx, userID); err != nil {
+			return err
+		}
+		if err := s.Email.Undo(ctx, tx, r); err != nil {
+			return err
+		}
+		return s.Limiter.Return(ctx, tx, at, ratelimit.CodeMailKey(userID))
+	})
+	if err != nil {
+		s.Logger.Warn("undelivered email code not taken back", "err", err)
+	}
+}
+
+// start replaces the client's session, if any, with a new one described
+// by spec within tx (a new token at every step), and completes a full
+// sign-in.
+func (s *Service) start(ctx context.Context, tx bun.Tx, c Client, u *db.User, spec session.Spec, res *Result) error {
+	if _, err := s.Sessions.DeleteToken(ctx, tx, c.Replace); err != nil {
+		return err
+	}
+	if c.Lang != "" && c.Lang != u.Language {
+		if err := s.Users.SetLanguage(ctx, tx, u, c.Lang); err != nil {
+			return err
+		}
+	}
+	token, sess, err := s.Sessions.Create(ctx, tx, spec)
+	if err != nil {
+		return err
+	}
+	res.Token, res.Session = token, sess
+	if spec.Level != db.LevelFull {
+		return nil
+	}
+	detail := ""
+	if spec.Device != "" {
+		detail = spec.Device
+	}
+	if err := s.Audit.Record(ctx, tx, u.ID, audit.Login, c.Origin, detail); err != nil {
+		return err
+	}
+	return s.Users.SetLastLogin(ctx, tx, u)
+}
+
+// Verify is the second step of a sign-in: code for the pending session.
+// A wrong code is counted and recorded (ErrInvalidCode); the code is
+// consumed only together with the new session.
+func (s *Service) Verify(ctx context.Context, c Client, pending *session.Session, code string) (*Result, error) {
+	u := pending.User
+	if pending.Level != db.LevelPending || u == nil {
+		return nil, ErrLoginExpired
+	}
+	kind := TFA
+	if pending.Method == api.MethodEmail {
+		kind = EmailCode
+	}
+	c.Replace = ""
+	res := &Result{User: u, Status: api.StatusOK}
+	var out Outcome
+	err := s.DB.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		if out, err = s.Check(ctx, tx, u, c.Origin, kind, pending.ID, code); err != nil {
+			return err
+		}
+		if out.Expired || out.Ended {
+			return s.Sessions.Delete(ctx, tx, pending.ID)
+		}
+		if !out.OK {
+			return nil // commit the counted failure
+		}
+		// The pending session is used once: of two right codes sent in
+		// parallel (a TOTP code and a backup code) only one signs in.
+		if err := s.Sessions.DeleteOnce(ctx, tx, pending.ID); err != nil {
+			return err
+		}
+		spec := session.Spec{UserID: u.ID, Level: db.LevelFull, Kind: pending.Kind, Device: pending.Device,
+			IP: c.IP, UserAgent: c.UserAgent}
+		if kind == EmailCode {
+			// TOTP is off: the password was given less than a minute
+			// ago, and it counts as a step-up (API.md).
+			spec.Elevate = true
+			if s.Enforced(u) {
+				spec.Level, spec.Elevate, res.Status = db.LevelEnroll, false, api.StatusEnroll
+			}
+		}
+		return s.start(ctx, tx, c, u, spec, res)
+	})
+	if errors.Is(err, db.ErrNotFound) {
+		return nil, ErrLoginExpired
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.Notices(c.Origin, u, out)
+	switch {
+	case out.Expired:
+		return nil, ErrLoginExpired
+	case !out.OK:
+		return nil, ErrInvalidCode
+	}
+	return res, nil
+}
+
+// Resend mails a new email code for a pending email sign-in: the previous
+// code stops working once it is delivered. A failed delivery starts no
+// cooldown and keeps the previous code.
+func (s *Service) Resend(ctx context.Context, pending *session.Session) error {
+	u := pending.User
+	var r *emailcode.Reservation
+	takenAt := s.Clock.Now()
+	err := s.DB.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if err := s.DB.LockUser(ctx, tx, u.ID); err != nil {
+			return err
+		}
+		var err error
+		if r, err = s.Email.Reserve(ctx, tx, pending.ID, true); err != nil {
+			return err
+		}
+		_, err = s.Limiter.Take(ctx, tx, ratelimit.CodeMailKey(u.ID))
+		return err
+	})
+	var soon *emailcode.TooSoonError
+	switch {
+	case errors.Is(err, emailcode.ErrEnded), errors.Is(err, emailcode.ErrNoChallenge):
+		return ErrLoginExpired
+	case errors.As(err, &soon):
+		return &ratelimit.LimitedError{RetryAfter: soon.RetryAfter}
+	case err != nil:
+		return err
+	}
+	if err := s.Email.Deliver(ctx, r, u.Email, u.Language); err != nil {
+		s.undoMail(ctx, u.ID, r, takenAt)
+		return &MailError{Err: err}
+	}
+	return nil
+}
