@@ -1,5 +1,8 @@
-// Package console serves the console's own API: sign-in and its second
-// step, sign-out, the account and its settings with step-up. Each 2FA
-// method plugs in through the small interfaces declared here; the router
-// wires them.
+// Package console serves the console's own JSON API: sign-in and its
+// second step (through the shared sign-in service, package signin),
+// sign-out, the account and its settings behind step-up, the TOTP
+// enrolment, backup codes and the user's own sessions. The handlers hold
+// the services they call directly; the composition root
+// (server/internal/server) builds them and the route table
+// (server/internal/router) maps paths to them.
 package console
