@@ -1,6 +1,10 @@
 package ratelimit_test
 
 import (
+	"strings"
+
+	"github.com/uptrace/bun"
+
 	"context"
 	"errors"
 	"sync"
@@ -206,4 +210,110 @@ func TestLockedKeyCountsNothing(t *testing.T) {
 	if _, err := l.Begin(ctx, ip); limited(err) == 0 {
 		t.Fatal("ip not limited at 101")
 	}
+}
+
+// TestInTransaction: Take counts and locks like Begin; Fail counts whatever
+// the state; Check reads without writing; Clear resets backoff keys only;
+// Return takes a count back; Reset removes by name and by prefix.
+func TestInTransaction(t *testing.T) {
+	testdb.Engines(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		l, c, d := setupDB(t, url)
+		acct := ratelimit.AccountCodeKey(7)
+		ip := ratelimit.IPCodeKey("192.0.2.1")
+		tx := func(fn func(tx bun.Tx) error) error {
+			return d.Tx(ctx, func(ctx context.Context, tx bun.Tx) error { return fn(tx) })
+		}
+		for i := 1; i <= 10; i++ {
+			var counts map[string]int
+			if err := tx(func(tx bun.Tx) error {
+				var err error
+				counts, err = l.Fail(ctx, tx, acct, ip)
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if counts[acct.Name] != i || counts[ip.Name] != i {
+				t.Fatalf("failure %d: counts %v", i, counts)
+			}
+		}
+		if got := limited(l.Check(ctx, d, acct)); got != 30*time.Second {
+			t.Fatalf("account after 10 failures: retry after %v", got)
+		}
+		if err := l.Check(ctx, d, ip); err != nil {
+			t.Fatalf("ip after 10 failures: %v", err)
+		}
+		if err := tx(func(tx bun.Tx) error { _, err := l.Take(ctx, tx, acct); return err }); limited(err) == 0 {
+			t.Fatalf("take on a locked key: %v", err)
+		}
+		until, err := l.LockedUntil(ctx, d, ratelimit.AccountLocks(7, "bob")...)
+		if err != nil || until == nil || !until.Equal(c.Now().Add(30*time.Second)) {
+			t.Fatalf("locked until %v %v", until, err)
+		}
+		// Clear resets the account's streak, not the IP's window.
+		if err := l.Clear(ctx, d, acct, ip); err != nil {
+			t.Fatal(err)
+		}
+		if err := l.Check(ctx, d, acct); err != nil {
+			t.Fatalf("after clear: %v", err)
+		}
+		var row db.Throttle
+		if err := d.NewSelect().Model(&row).Where("key = ?", ip.Name).Scan(ctx); err != nil || row.Failures != 10 {
+			t.Fatalf("ip row after clear: %+v %v", row, err)
+		}
+		// Return takes back what Take counted.
+		mail := ratelimit.CodeMailKey(7)
+		at := c.Now()
+		for i := 0; i < 10; i++ {
+			if err := tx(func(tx bun.Tx) error { _, err := l.Take(ctx, tx, mail); return err }); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := l.Check(ctx, d, mail); limited(err) == 0 {
+			t.Fatal("11th mail not limited")
+		}
+		if err := l.Return(ctx, d, at, mail); err != nil {
+			t.Fatal(err)
+		}
+		if err := l.Check(ctx, d, mail); err != nil {
+			t.Fatalf("after a return: %v", err)
+		}
+		// Reset by prefix: the user's per-IP password counters only.
+		for _, k := range append(ratelimit.PasswordKeys("bob", "192.0.2.1"), ratelimit.PasswordKeys("bob", "192.0.2.2")[0],
+			ratelimit.PasswordKeys("bob_", "192.0.2.1")[0], ratelimit.DeviceKey(7, "abc")) {
+			if err := tx(func(tx bun.Tx) error { _, err := l.Fail(ctx, tx, k); return err }); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := l.Reset(ctx, d, ratelimit.AccountResets(7, "bob")...); err != nil {
+			t.Fatal(err)
+		}
+		var left []string
+		if err := d.NewSelect().Model((*db.Throttle)(nil)).Column("key").Order("key").Scan(ctx, &left); err != nil {
+			t.Fatal(err)
+		}
+		want := []string{ip.Name, mail.Name, "pw:ui:bob_|192.0.2.1"}
+		if strings.Join(left, ",") != strings.Join(want, ",") {
+			t.Fatalf("after reset: %v, want %v", left, want)
+		}
+	})
+}
+
+// TestCancelTakesTheAttemptBack: an attempt that could not be decided (a
+// 5xx) does not count.
+func TestCancelTakesTheAttemptBack(t *testing.T) {
+	testdb.Engines(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		l, _ := setup(t, url)
+		keys := ratelimit.PasswordKeys("bob", "192.0.2.1")
+		for i := 0; i < 30; i++ {
+			a, err := l.Begin(ctx, keys...)
+			if err != nil {
+				t.Fatalf("attempt %d: %v", i+1, err)
+			}
+			if err := a.Cancel(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
 }
