@@ -2,6 +2,7 @@ package account
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -12,7 +13,7 @@ import (
 )
 
 func TestHashFormatAndVerify(t *testing.T) {
-	h := NewHasher(2)
+	h := NewHasher(2, DefaultParams, 0)
 	ctx := context.Background()
 	enc, err := h.Hash(ctx, "a fine password")
 	if err != nil {
@@ -40,7 +41,7 @@ func TestHashFormatAndVerify(t *testing.T) {
 }
 
 func TestHasherBoundsConcurrency(t *testing.T) {
-	h := NewHasher(2)
+	h := NewHasher(2, DefaultParams, 0)
 	var running, peak atomic.Int32
 	var wg sync.WaitGroup
 	ctx := context.Background()
@@ -115,7 +116,7 @@ func TestUsernames(t *testing.T) {
 // BenchmarkVerify measures one argon2id check (m = 19 MiB, t = 2, p = 1):
 // the cost of a sign-in and what bounds sign-ins per second per core.
 func BenchmarkVerify(b *testing.B) {
-	h := NewHasher(0)
+	h := NewHasher(0, DefaultParams, 0)
 	ctx := context.Background()
 	enc, _ := h.Hash(ctx, "a fine password")
 	b.ResetTimer()
@@ -126,4 +127,65 @@ func BenchmarkVerify(b *testing.B) {
 			}
 		}
 	})
+}
+
+func TestParseParams(t *testing.T) {
+	for in, want := range map[string]string{
+		"m=19456,t=2,p=1":      "m=19456,t=2,p=1",
+		" t=3 , m=65536, p=2 ": "m=65536,t=3,p=2",
+	} {
+		p, err := ParseParams(in)
+		if err != nil || p.String() != want {
+			t.Errorf("ParseParams(%q) = %v, %v; want %s", in, p, err, want)
+		}
+	}
+	for _, in := range []string{"", "m=19456,t=2", "m=1024,t=2,p=1", "m=19456,t=1,p=1", "m=19456,t=2,p=0",
+		"m=19456,t=2,p=1,x=3", "m=a,t=2,p=1", "m=19456,m=19456,t=2,p=1", "m=99999999,t=2,p=1"} {
+		if _, err := ParseParams(in); err == nil {
+			t.Errorf("ParseParams(%q) accepted", in)
+		}
+	}
+}
+
+func TestRehashAndDummyFollowTheParameters(t *testing.T) {
+	ctx := context.Background()
+	old := NewHasher(1, DefaultParams, 0)
+	enc, err := old.Hash(ctx, "a fine password")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := Params{Memory: 24 * 1024, Time: 3, Threads: 1}
+	h := NewHasher(1, p, 0)
+	if !h.NeedsRehash(enc) || old.NeedsRehash(enc) {
+		t.Fatal("NeedsRehash does not compare the parameters")
+	}
+	if ok, err := h.Verify(ctx, enc, "a fine password"); !ok || err != nil {
+		t.Fatalf("an old hash must still verify: %v %v", ok, err)
+	}
+	if !strings.Contains(h.dummy, "$m=24576,t=3,p=1$") {
+		t.Fatalf("dummy hash %s does not use the configured parameters", h.dummy)
+	}
+	enc2, _ := h.Hash(ctx, "a fine password")
+	if h.NeedsRehash(enc2) || !strings.Contains(enc2, "$m=24576,t=3,p=1$") {
+		t.Fatalf("new hash %s", enc2)
+	}
+	if _, _, _, err := decode("$argon2id$v=19$m=99999999,t=2,p=1$c2FsdA$a2V5"); err == nil {
+		t.Fatal("a stored hash asking for 95 GiB is accepted")
+	}
+}
+
+func TestHasherBusyAfterTheWaitBound(t *testing.T) {
+	h := NewHasher(1, DefaultParams, 50*time.Millisecond)
+	ctx := context.Background()
+	if err := h.acquire(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer h.release()
+	start := time.Now()
+	if err := h.acquire(ctx); !errors.Is(err, ErrBusy) {
+		t.Fatalf("second acquire: %v, want ErrBusy", err)
+	}
+	if d := time.Since(start); d < 40*time.Millisecond || d > 2*time.Second {
+		t.Fatalf("waited %v", d)
+	}
 }

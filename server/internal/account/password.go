@@ -8,51 +8,154 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"strconv"
 	"strings"
+	"sync/atomic"
+	"time"
 
 	"golang.org/x/crypto/argon2"
 )
 
-// Argon2id parameters: OWASP's minimum for argon2id (m = 19 MiB, t = 2,
-// p = 1), which API.md and the issue require as a floor.
+// Params are argon2id's cost parameters (TWOFOLD_ARGON2).
+type Params struct {
+	// Memory in KiB, Time in passes, Threads (lanes).
+	Memory  uint32
+	Time    uint32
+	Threads uint8
+}
+
+// DefaultParams are OWASP's recommendation for argon2id (m = 19 MiB,
+// t = 2, p = 1), the floor the project's rules set.
+var DefaultParams = Params{Memory: 19 * 1024, Time: 2, Threads: 1}
+
+// Floors below which TWOFOLD_ARGON2 is refused.
 const (
-	argonMemoryKiB = 19 * 1024
-	argonTime      = 2
-	argonThreads   = 1
-	argonKeyLen    = 32
-	argonSaltLen   = 16
+	minMemoryKiB = 19 * 1024
+	minTime      = 2
 )
 
-// ErrMalformedHash: a stored hash is not in the expected PHC format.
-var ErrMalformedHash = errors.New("malformed password hash")
+const (
+	argonKeyLen  = 32
+	argonSaltLen = 16
+)
+
+// String writes p as TWOFOLD_ARGON2 takes it: m=19456,t=2,p=1.
+func (p Params) String() string {
+	return fmt.Sprintf("m=%d,t=%d,p=%d", p.Memory, p.Time, p.Threads)
+}
+
+// ParseParams reads "m=<KiB>,t=<passes>,p=<threads>" (any order). Memory
+// below 19 MiB or fewer than 2 passes are refused (OWASP's floor).
+func ParseParams(s string) (Params, error) {
+	var p Params
+	seen := map[string]bool{}
+	for part := range strings.SplitSeq(s, ",") {
+		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
+		n, err := strconv.ParseUint(strings.TrimSpace(v), 10, 32)
+		if !ok || err != nil || seen[k] {
+			return p, fmt.Errorf("%q is not like m=19456,t=2,p=1", s)
+		}
+		seen[k] = true
+		switch k {
+		case "m":
+			p.Memory = uint32(n)
+		case "t":
+			p.Time = uint32(n)
+		case "p":
+			if n < 1 || n > 255 {
+				return p, fmt.Errorf("p=%d: threads must be 1 to 255", n)
+			}
+			p.Threads = uint8(n)
+		default:
+			return p, fmt.Errorf("%q is not like m=19456,t=2,p=1 (unknown %q)", s, k)
+		}
+	}
+	switch {
+	case !seen["m"] || !seen["t"] || !seen["p"]:
+		return p, fmt.Errorf("%q must set m, t and p, like m=19456,t=2,p=1", s)
+	case p.Memory < minMemoryKiB:
+		return p, fmt.Errorf("m=%d: at least %d KiB (19 MiB)", p.Memory, minMemoryKiB)
+	case p.Memory > 4<<20:
+		return p, fmt.Errorf("m=%d: at most %d KiB (4 GiB)", p.Memory, 4<<20)
+	case p.Time < minTime:
+		return p, fmt.Errorf("t=%d: at least %d passes", p.Time, minTime)
+	case p.Time > 100:
+		return p, fmt.Errorf("t=%d: at most 100 passes", p.Time)
+	}
+	return p, nil
+}
+
+// Errors of this package's hasher.
+var (
+	// ErrMalformedHash is returned for a stored hash not in the PHC format.
+	ErrMalformedHash = errors.New("malformed password hash")
+	// ErrBusy is returned when no hash slot freed up within the hasher's
+	// wait bound: the server is saturated (answered 503 with Retry-After).
+	ErrBusy = errors.New("password hashing is saturated")
+)
 
 // Hasher hashes and checks passwords with argon2id. At most a fixed number
-// of hashes run at once (each takes 19 MiB), so a flood of logins queues
-// instead of exhausting memory.
+// of hashes run at once (each takes Params.Memory), so a flood of logins
+// queues instead of exhausting memory; a request that waits longer than
+// the bound gets ErrBusy.
 type Hasher struct {
-	slots chan struct{}
-	// dummy is a hash of a random password, checked when the user does not
-	// exist so that both answers take the same time.
+	slots   chan struct{}
+	params  Params
+	maxWait time.Duration
+	waiting atomic.Int64
+	// dummy is a hash of a random password with the configured parameters,
+	// checked when the user does not exist so that both answers take the
+	// same time.
 	dummy string
 }
 
-// NewHasher returns a Hasher running at most n hashes at once (n <= 0: one
-// per CPU).
-func NewHasher(n int) *Hasher {
+// NewHasher returns a Hasher with parameters p running at most n hashes at
+// once (n <= 0: one per CPU) and waiting at most maxWait for a slot (0:
+// as long as the request lasts).
+func NewHasher(n int, p Params, maxWait time.Duration) *Hasher {
 	if n <= 0 {
 		n = runtime.NumCPU()
 	}
-	h := &Hasher{slots: make(chan struct{}, n)}
+	if p == (Params{}) {
+		p = DefaultParams
+	}
+	h := &Hasher{slots: make(chan struct{}, n), params: p, maxWait: maxWait}
 	salt := make([]byte, argonSaltLen)
-	rand.Read(salt)
-	h.dummy = encode(salt, argon2.IDKey(salt, salt, argonTime, argonMemoryKiB, argonThreads, argonKeyLen))
+	if _, err := rand.Read(salt); err != nil {
+		panic(err) // crypto/rand never fails on supported systems (Go 1.24+)
+	}
+	h.dummy = encode(p, salt, argon2.IDKey(salt, salt, p.Time, p.Memory, p.Threads, argonKeyLen))
 	return h
 }
+
+// Params returns the hasher's parameters.
+func (h *Hasher) Params() Params { return h.params }
+
+// Slots is the number of hashes that may run at once.
+func (h *Hasher) Slots() int { return cap(h.slots) }
+
+// Waiting is the number of hashes waiting for a slot now.
+func (h *Hasher) Waiting() int { return int(h.waiting.Load()) }
 
 func (h *Hasher) acquire(ctx context.Context) error {
 	select {
 	case h.slots <- struct{}{}:
 		return nil
+	default:
+	}
+	h.waiting.Add(1)
+	defer h.waiting.Add(-1)
+	var timeout <-chan time.Time
+	if h.maxWait > 0 {
+		t := time.NewTimer(h.maxWait)
+		defer t.Stop()
+		timeout = t.C
+	}
+	select {
+	case h.slots <- struct{}{}:
+		return nil
+	case <-timeout:
+		return ErrBusy
 	case <-ctx.Done():
 		return ctx.Err()
 	}
@@ -70,8 +173,17 @@ func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 		return "", err
 	}
 	defer h.release()
-	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemoryKiB, argonThreads, argonKeyLen)
-	return encode(salt, key), nil
+	p := h.params
+	key := argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, argonKeyLen)
+	return encode(p, salt, key), nil
+}
+
+// NeedsRehash reports whether encoded was made with other parameters than
+// the hasher's: it is replaced at the next successful sign-in, so imported
+// or older hashes converge to the configured cost.
+func (h *Hasher) NeedsRehash(encoded string) bool {
+	p, _, _, err := decode(encoded)
+	return err != nil || p.memory != h.params.Memory || p.time != h.params.Time || p.threads != h.params.Threads
 }
 
 // Verify reports whether password matches the PHC string encoded. An empty
@@ -101,10 +213,10 @@ type argonParams struct {
 	threads uint8
 }
 
-func encode(salt, key []byte) string {
+func encode(p Params, salt, key []byte) string {
 	b64 := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
-		argon2.Version, argonMemoryKiB, argonTime, argonThreads,
+		argon2.Version, p.Memory, p.Time, p.Threads,
 		b64.EncodeToString(salt), b64.EncodeToString(key))
 }
 
@@ -118,7 +230,10 @@ func decode(s string) (argonParams, []byte, []byte, error) {
 	if _, err := fmt.Sscanf(parts[2], "v=%d", &version); err != nil || version != argon2.Version {
 		return p, nil, nil, ErrMalformedHash
 	}
-	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.memory, &p.time, &p.threads); err != nil {
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.memory, &p.time, &p.threads); err != nil ||
+		p.memory < 8 || p.memory > 4<<20 || p.time < 1 || p.time > 100 || p.threads < 1 {
+		// Out of these bounds a stored hash could make one check take the
+		// whole machine's memory or time (or panic in argon2).
 		return p, nil, nil, ErrMalformedHash
 	}
 	b64 := base64.RawStdEncoding

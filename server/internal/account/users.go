@@ -148,7 +148,8 @@ func (s *Service) ByID(ctx context.Context, idb bun.IDB, id int64) (*db.User, er
 }
 
 // CheckPassword reports whether password is u's. With u nil (unknown user)
-// it takes the same time and answers false.
+// it takes the same time as for a user whose hash has the configured
+// parameters, and answers false.
 func (s *Service) CheckPassword(ctx context.Context, u *db.User, password string) (bool, error) {
 	encoded := ""
 	if u != nil {
@@ -156,6 +157,33 @@ func (s *Service) CheckPassword(ctx context.Context, u *db.User, password string
 	}
 	return s.hasher.Verify(ctx, encoded, password)
 }
+
+// Rehash returns a new hash of u's password (just checked right) when its
+// stored hash has other parameters than the configured ones, or "" when it
+// needs none. Store it with UpgradeHash.
+func (s *Service) Rehash(ctx context.Context, u *db.User, password string) (string, error) {
+	if !s.hasher.NeedsRehash(u.PasswordHash) {
+		return "", nil
+	}
+	return s.hasher.Hash(ctx, password)
+}
+
+// UpgradeHash replaces u's hash with hash (Rehash) within idb, unless the
+// password changed meanwhile. It is no password change: sessions, reset
+// links and the change date stay.
+func (s *Service) UpgradeHash(ctx context.Context, idb bun.IDB, u *db.User, hash string) error {
+	_, err := idb.NewUpdate().Model((*db.User)(nil)).Set("password_hash = ?", hash).
+		Where("id = ?", u.ID).Where("password_hash = ?", u.PasswordHash).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("upgrade password hash of user %d: %w", u.ID, err)
+	}
+	u.PasswordHash = hash
+	return nil
+}
+
+// Hasher returns the password hasher (its parameters and queue, for
+// metrics and the benchmark).
+func (s *Service) Hasher() *Hasher { return s.hasher }
 
 // SetPassword replaces u's password after checking the policy.
 func (s *Service) SetPassword(ctx context.Context, idb bun.IDB, u *db.User, password string) error {

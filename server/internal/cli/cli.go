@@ -157,7 +157,7 @@ func openUsers(ctx context.Context, env Env) (*db.DB, *account.Service, error) {
 		d.Close()
 		return nil, nil, err
 	}
-	return d, account.NewService(d, clock.System{}, account.NewHasher(0)), nil
+	return d, account.NewService(d, clock.System{}, account.NewHasher(0, account.DefaultParams, 0)), nil
 }
 
 func user(ctx context.Context, env Env, args []string) error {

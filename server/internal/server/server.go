@@ -112,7 +112,7 @@ func (s *Server) init(ctx context.Context, opts Options) error {
 	if s.CodeKey, err = LoadCodeKey(ctx, s.DB, s.Key, s.Clock); err != nil {
 		return err
 	}
-	s.Users = account.NewService(s.DB, s.Clock, account.NewHasher(opts.HashConcurrency))
+	s.Users = account.NewService(s.DB, s.Clock, account.NewHasher(opts.HashConcurrency, account.DefaultParams, 0))
 	s.Sessions = session.NewManager(s.DB, s.Clock, session.Config{
 		Idle: s.Config.SessionIdle, Max: s.Config.SessionMax, Secure: s.Config.Secure(),
 	})

@@ -185,6 +185,13 @@ func (s *Service) Password(ctx context.Context, c Client, username, password str
 		s.CancelAttempt(ctx, attempt)
 		return nil, err
 	}
+	// A hash made with other parameters is replaced now that the password
+	// is known (TWOFOLD_ARGON2): imported hashes converge.
+	rehash, err := s.Users.Rehash(ctx, u, password)
+	if err != nil {
+		s.CancelAttempt(ctx, attempt)
+		return nil, err
+	}
 	res := &Result{User: u}
 	spec := session.Spec{UserID: u.ID, Kind: c.Kind, Device: c.Device, IP: c.IP, UserAgent: c.UserAgent}
 	switch {
@@ -211,6 +218,11 @@ func (s *Service) Password(ctx context.Context, c Client, username, password str
 		}
 		if err := attempt.Succeeded(ctx, tx); err != nil {
 			return err
+		}
+		if rehash != "" {
+			if err := s.Users.UpgradeHash(ctx, tx, u, rehash); err != nil {
+				return err
+			}
 		}
 		if spec.Method == api.MethodEmail {
 			if _, err := s.Limiter.Take(ctx, tx, ratelimit.CodeMailKey(u.ID)); err != nil {
