@@ -1,5 +1,5 @@
 // Package config reads the server's configuration from the environment
-// (API.md, "Configuration"), validates it once at start-up and redacts
+// (docs/API.md, "Configuration"), validates it once at start-up and redacts
 // secrets when it is printed.
 package config
 
@@ -40,7 +40,7 @@ type Config struct {
 	LogLevel  slog.Level
 }
 
-// Variable names, as in API.md.
+// Variable names, as in docs/API.md.
 const (
 	EnvAddr           = "TWOFOLD_ADDR"
 	EnvDatabaseURL    = "TWOFOLD_DATABASE_URL"
@@ -68,7 +68,7 @@ const (
 // through their name with FileSuffix.
 var FileVariables = []string{EnvDatabaseURL, EnvSMTPURL, EnvAdminPassword}
 
-// Defaults, as in API.md.
+// Defaults, as in docs/API.md.
 const (
 	DefaultAddr          = "127.0.0.1:8080"
 	DefaultDatabaseURL   = "sqlite:./data/twofold.db"
@@ -281,7 +281,7 @@ func splitHostPort(addr string) (string, string, error) {
 func (c Config) Secure() bool { return c.PublicURL != nil && c.PublicURL.Scheme == "https" }
 
 // Production reports whether the console runs for real users: an https
-// public URL. Then the two plain-text exceptions of API.md (first admin's
+// public URL. Then the two plain-text exceptions of docs/API.md (first admin's
 // password, mails without SMTP) are never printed.
 func (c Config) Production() bool { return c.Secure() }
 

@@ -37,7 +37,7 @@ import (
 type Options struct {
 	Clock  clock.Clock
 	Logger *slog.Logger
-	// Stderr receives the plain-text exceptions of API.md (first admin's
+	// Stderr receives the plain-text exceptions of docs/API.md (first admin's
 	// password, mails without SMTP). Default os.Stderr.
 	Stderr io.Writer
 	// Static holds the UI's files; nil serves the API only.
