@@ -12,11 +12,19 @@ export CGO_ENABLED := 0
 WASM_TAGS := -tags validator_novalidatefn
 # axe-core, injected by the browser tests (.ci/ensure-tools test installs it).
 AXE := $(CURDIR)/.cache/axe-core/node_modules/axe-core/axe.min.js
+# Tools pinned in go.mod's tool directive. staticcheck is built for this
+# machine once, so it can check the js/wasm target too.
+STATICCHECK := .cache/bin/staticcheck
+# Packages the race detector runs on: the server and shared packages, not
+# the browser tests.
+RACE_PKGS = $$($(GO) list ./server/... ./shared/... | grep -v '/server/internal/e2e$$')
+# Time each fuzz target runs in `make fuzz`.
+FUZZTIME ?= 10s
 
 APP_SRC    := $(shell find app shared -name '*.go' 2>/dev/null) go.mod go.sum Makefile
 SERVER_SRC := $(shell find server shared app web -name '*.go' 2>/dev/null) $(wildcard web/static/*.css web/static/*.png web/static/*.svg) go.mod go.sum
 
-.PHONY: all build run test lint bench clean tools-build tools-test
+.PHONY: all build run test lint vulncheck race fuzz bench clean tools-build tools-test $(STATICCHECK)
 
 all: build
 
@@ -40,18 +48,46 @@ $(BIN): $(WASM) $(SERVER_SRC)
 run: build
 	./$(BIN) serve
 
-## test: every test; installs Chromium and axe-core and starts PostgreSQL
-## when needed
+## test: every check and test: lint (gofmt, vet and staticcheck for both
+## targets), govulncheck, the race detector on the server and shared
+## packages, then every test (fuzz seed corpora included); installs
+## Chromium, gcc and axe-core and starts PostgreSQL when needed
 test: build
 	@.ci/ensure-tools test
+	@.ci/step lint $(MAKE) --no-print-directory lint
+	@.ci/step vulncheck $(MAKE) --no-print-directory vulncheck
+	@.ci/step race $(MAKE) --no-print-directory race
 	TWOFOLD_E2E=1 TWOFOLD_REQUIRE_POSTGRES=1 TWOFOLD_REQUIRE_BUILD=1 TWOFOLD_AXE=$(AXE) \
 		$(GO) test -count=1 -timeout 15m ./...
 
-## lint: formatting and vet for the server and the WASM targets
-lint:
-	@out=$$(gofmt -l app server shared web); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+## lint: formatting, go vet and staticcheck, for linux and for js/wasm
+lint: $(STATICCHECK)
+	@out=$$(gofmt -l app server shared web .ci); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) vet .ci/vulngate.go
 	GOOS=js GOARCH=wasm $(GO) vet $(WASM_TAGS) ./app/... ./shared/...
+	@rc=0; \
+	echo "$(STATICCHECK) ./...  (linux)"; $(STATICCHECK) ./... || rc=1; \
+	echo "$(STATICCHECK) $(WASM_TAGS) ./app/... ./shared/...  (js/wasm)"; \
+	GOOS=js GOARCH=wasm $(STATICCHECK) $(WASM_TAGS) ./app/... ./shared/... || rc=1; \
+	exit $$rc
+
+$(STATICCHECK):
+	@$(GO) build -o $@ honnef.co/go/tools/cmd/staticcheck
+
+## vulncheck: govulncheck with an offline snapshot of the vulnerability
+## database (skipped, saying why, when it cannot be had)
+vulncheck:
+	@GO=$(GO) .ci/vulncheck
+
+## race: the server and shared tests under the race detector (cgo on for
+## this run only; needs gcc and PostgreSQL, see .ci/ensure-tools test)
+race:
+	CGO_ENABLED=1 TWOFOLD_REQUIRE_POSTGRES=1 $(GO) test -race -count=1 -timeout 15m $(RACE_PKGS)
+
+## fuzz: every Fuzz* target of the module, FUZZTIME (10s) each
+fuzz:
+	@GO=$(GO) FUZZTIME=$(FUZZTIME) .ci/fuzz
 
 ## bench: benchmarks (never part of timed tests)
 bench: build

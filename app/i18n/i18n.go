@@ -7,7 +7,11 @@
 // tests can read the catalogs.
 package i18n
 
-import "strings"
+import (
+	"strings"
+
+	"twofold/shared/api"
+)
 
 // Languages the console speaks, in the order of the language switch.
 const (
@@ -15,8 +19,9 @@ const (
 	French  = "fr"
 )
 
-// Languages lists the supported language codes.
-var Languages = []string{English, French}
+// Languages lists the supported language codes: api.Languages, which the
+// server's mails and Accept-Language matching follow too.
+var Languages = api.Languages
 
 // catalogs maps a language code to its strings. English is complete, and
 // a unit test checks that every other catalog has exactly its keys.

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"twofold/shared/api"
 )
 
 // usedKeys returns the literal keys of every i18n.T("key") (and
@@ -189,5 +191,21 @@ func TestMatch(t *testing.T) {
 		if got := Match(tt.tags); got != tt.want {
 			t.Errorf("Match(%q): got %q, want %q", tt.tags, got, tt.want)
 		}
+	}
+}
+
+// TestEveryLanguageHasACatalog checks the catalogs against the one list of
+// languages (api.Languages) that the server follows too.
+func TestEveryLanguageHasACatalog(t *testing.T) {
+	if len(catalogs) != len(api.Languages) {
+		t.Errorf("%d catalogs for %d languages %v", len(catalogs), len(api.Languages), api.Languages)
+	}
+	for _, l := range api.Languages {
+		if _, ok := catalogs[l]; !ok {
+			t.Errorf("language %q has no catalog", l)
+		}
+	}
+	if _, ok := catalogs[api.DefaultLanguage]; !ok || lang != api.DefaultLanguage {
+		t.Errorf("default language %q: catalog %v, in use %q", api.DefaultLanguage, ok, lang)
 	}
 }

@@ -21,8 +21,7 @@ const EnrolDialogID = "enrol-dialog"
 // and the code of the new secret share the JSON name "code", one at a
 // time.
 var (
-	stepUpFields = []form.Field{{Name: "code", InputID: "enrol-stepup-code"}}
-	codeFields   = []form.Field{{Name: "code", InputID: "totp-code"}}
+	codeFields = []form.Field{{Name: "code", InputID: "totp-code"}}
 )
 
 // phase is where the enrolment is.

@@ -18,6 +18,8 @@ import (
 	"twofold/server/internal/clock"
 	"twofold/server/internal/config"
 	"twofold/server/internal/db"
+	"twofold/server/internal/keys"
+	"twofold/server/internal/secrets"
 	"twofold/server/internal/server"
 )
 
@@ -56,6 +58,8 @@ func Run(ctx context.Context, env Env) int {
 	if len(args) > 0 {
 		cmd, args = args[0], args[1:]
 	}
+	// Commands set slog's default logger; it is put back when they end.
+	defer slog.SetDefault(slog.Default())
 	var err error
 	switch cmd {
 	case "serve":
@@ -83,13 +87,27 @@ func Run(ctx context.Context, env Env) int {
 	return 0
 }
 
+// loadConfig reads the configuration and builds the logger it asks for
+// (TWOFOLD_LOG_FORMAT, TWOFOLD_LOG_LEVEL), which also becomes slog's
+// default, so code that logs without a logger of its own writes the same
+// way to the same place.
 func loadConfig(env Env) (config.Config, *slog.Logger, error) {
 	cfg, err := config.FromEnv(env.Getenv)
 	if err != nil {
 		return cfg, nil, err
 	}
-	logger := slog.New(slog.NewTextHandler(env.Stdout, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	logger := newLogger(env.Stdout, cfg)
+	slog.SetDefault(logger)
 	return cfg, logger, nil
+}
+
+// newLogger writes cfg.LogFormat (text or json) at cfg.LogLevel to w.
+func newLogger(w io.Writer, cfg config.Config) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
 }
 
 func serve(ctx context.Context, env Env) error {
@@ -139,25 +157,47 @@ func migrate(ctx context.Context, env Env) error {
 	return nil
 }
 
-// openUsers opens the database (migrated, key checked) for user commands.
-func openUsers(ctx context.Context, env Env) (*db.DB, *account.Service, error) {
-	cfg, _, err := loadConfig(env)
+// store is an opened, migrated database and its checked key.
+type store struct {
+	cfg    config.Config
+	logger *slog.Logger
+	db     *db.DB
+	key    *secrets.Key
+}
+
+// openStore reads the configuration, opens the database, applies the
+// migrations and loads the key (finishing an interrupted rotation), as
+// every command that touches users or keys needs.
+func openStore(ctx context.Context, env Env) (*store, error) {
+	cfg, logger, err := loadConfig(env)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	d, err := db.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if _, err := d.Migrate(ctx); err != nil {
 		d.Close()
-		return nil, nil, err
+		return nil, err
 	}
-	if _, err := server.LoadKey(ctx, d, cfg.SecretKeyFile, clock.System{}); err != nil {
+	key, err := keys.Load(ctx, d, cfg.SecretKeyFile, keys.Options{
+		Clock: clock.System{}, Logger: logger, AllowShared: cfg.AllowSharedKeyFile,
+	})
+	if err != nil {
 		d.Close()
+		return nil, err
+	}
+	return &store{cfg: cfg, logger: logger, db: d, key: key}, nil
+}
+
+// openUsers opens the database (migrated, key checked) for user commands.
+func openUsers(ctx context.Context, env Env) (*db.DB, *account.Service, error) {
+	st, err := openStore(ctx, env)
+	if err != nil {
 		return nil, nil, err
 	}
-	return d, account.NewService(d, clock.System{}, account.NewHasher(0, account.DefaultParams, 0)), nil
+	return st.db, account.NewService(st.db, clock.System{}, account.NewHasher(0, account.DefaultParams, 0)), nil
 }
 
 func user(ctx context.Context, env Env, args []string) error {

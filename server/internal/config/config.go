@@ -1,5 +1,5 @@
 // Package config reads the server's configuration from the environment
-// (API.md, "Configuration"), validates it once at start-up and redacts
+// (docs/API.md, "Configuration"), validates it once at start-up and redacts
 // secrets when it is printed.
 package config
 
@@ -10,6 +10,8 @@ import (
 	"net/mail"
 	"net/netip"
 	"net/url"
+	"os"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -30,9 +32,15 @@ type Config struct {
 	SessionIdle time.Duration
 	// SessionMax ends a session this long after sign-in, whatever its use.
 	SessionMax time.Duration
+	// AllowSharedKeyFile accepts a key file that group or others may read
+	// or write, with a warning (for orchestrators that mount secrets 0644).
+	AllowSharedKeyFile bool
+	// LogFormat is "text" or "json"; LogLevel the least level logged.
+	LogFormat string
+	LogLevel  slog.Level
 }
 
-// Variable names, as in API.md.
+// Variable names, as in docs/API.md.
 const (
 	EnvAddr           = "TWOFOLD_ADDR"
 	EnvDatabaseURL    = "TWOFOLD_DATABASE_URL"
@@ -46,9 +54,21 @@ const (
 	EnvTrustedProxies = "TWOFOLD_TRUSTED_PROXIES"
 	EnvSessionIdle    = "TWOFOLD_SESSION_IDLE"
 	EnvSessionMax     = "TWOFOLD_SESSION_MAX"
+
+	EnvAllowSharedKeyFile = "TWOFOLD_ALLOW_SHARED_KEY_FILE"
+	EnvLogFormat          = "TWOFOLD_LOG_FORMAT"
+	EnvLogLevel           = "TWOFOLD_LOG_LEVEL"
+
+	// FileSuffix names the variant of a secret's variable that gives a
+	// file to read it from: TWOFOLD_DATABASE_URL_FILE=/run/secrets/db.
+	FileSuffix = "_FILE"
 )
 
-// Defaults, as in API.md.
+// FileVariables are the variables that may be read from a file instead,
+// through their name with FileSuffix.
+var FileVariables = []string{EnvDatabaseURL, EnvSMTPURL, EnvAdminPassword}
+
+// Defaults, as in docs/API.md.
 const (
 	DefaultAddr          = "127.0.0.1:8080"
 	DefaultDatabaseURL   = "sqlite:./data/twofold.db"
@@ -59,20 +79,51 @@ const (
 	DefaultIssuer        = "Twofold"
 	DefaultSessionIdle   = time.Hour
 	DefaultSessionMax    = 24 * time.Hour
+	DefaultLogFormat     = "text"
 )
 
 // FromEnv reads and validates the configuration. getenv is os.Getenv in
 // production. Every problem is reported, one per line, naming the variable.
+// A secret can come from a file named by its variable with FileSuffix; the
+// file's trailing newline is not part of the value.
 func FromEnv(getenv func(string) string) (Config, error) {
-	get := func(name, def string) string {
-		if v := strings.TrimSpace(getenv(name)); v != "" {
-			return v
-		}
-		return def
-	}
+	return fromEnv(getenv, os.ReadFile)
+}
+
+func fromEnv(getenv func(string) string, readFile func(string) ([]byte, error)) (Config, error) {
 	var errs []error
 	bad := func(name, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("%s: "+format, append([]any{name}, args...)...))
+	}
+	fromFiles := map[string]string{}
+	for _, name := range FileVariables {
+		fileVar := name + FileSuffix
+		path := getenv(fileVar)
+		if path == "" {
+			continue
+		}
+		if getenv(name) != "" {
+			bad(fileVar, "set both %s and %s: keep one", name, fileVar)
+			continue
+		}
+		b, err := readFile(path)
+		if err != nil {
+			bad(fileVar, "cannot read %s: %v", path, err)
+			continue
+		}
+		fromFiles[name] = strings.TrimRight(string(b), "\r\n")
+	}
+	raw := func(name string) string {
+		if v, ok := fromFiles[name]; ok {
+			return v
+		}
+		return getenv(name)
+	}
+	get := func(name, def string) string {
+		if v := strings.TrimSpace(raw(name)); v != "" {
+			return v
+		}
+		return def
 	}
 
 	c := Config{
@@ -80,7 +131,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		DatabaseURL:   get(EnvDatabaseURL, DefaultDatabaseURL),
 		SecretKeyFile: get(EnvSecretKeyFile, DefaultSecretKeyFile),
 		Issuer:        get(EnvIssuer, DefaultIssuer),
-		AdminPassword: getenv(EnvAdminPassword),
+		AdminPassword: raw(EnvAdminPassword),
 	}
 
 	if _, _, err := splitHostPort(c.Addr); err != nil {
@@ -160,6 +211,35 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		}
 	}
 
+	if s := get(EnvAllowSharedKeyFile, ""); s != "" {
+		v, err := strconv.ParseBool(s)
+		if err != nil {
+			bad(EnvAllowSharedKeyFile, "%q is neither 1 nor 0", s)
+		}
+		c.AllowSharedKeyFile = v
+	}
+
+	switch f := strings.ToLower(get(EnvLogFormat, DefaultLogFormat)); f {
+	case "text", "json":
+		c.LogFormat = f
+	default:
+		bad(EnvLogFormat, "%q is neither text nor json", f)
+	}
+	if s := get(EnvLogLevel, ""); s != "" {
+		switch strings.ToLower(s) {
+		case "debug":
+			c.LogLevel = slog.LevelDebug
+		case "info":
+			c.LogLevel = slog.LevelInfo
+		case "warn", "warning":
+			c.LogLevel = slog.LevelWarn
+		case "error":
+			c.LogLevel = slog.LevelError
+		default:
+			bad(EnvLogLevel, "%q is not one of debug, info, warn, error", s)
+		}
+	}
+
 	if err := errors.Join(errs...); err != nil {
 		return Config{}, fmt.Errorf("invalid configuration:\n%w", err)
 	}
@@ -201,7 +281,7 @@ func splitHostPort(addr string) (string, string, error) {
 func (c Config) Secure() bool { return c.PublicURL != nil && c.PublicURL.Scheme == "https" }
 
 // Production reports whether the console runs for real users: an https
-// public URL. Then the two plain-text exceptions of API.md (first admin's
+// public URL. Then the two plain-text exceptions of docs/API.md (first admin's
 // password, mails without SMTP) are never printed.
 func (c Config) Production() bool { return c.Secure() }
 
@@ -248,6 +328,9 @@ func (c Config) LogValue() slog.Value {
 		slog.String("trusted_proxies", strings.Join(proxies, ",")),
 		slog.Duration("session_idle", c.SessionIdle),
 		slog.Duration("session_max", c.SessionMax),
+		slog.Bool("allow_shared_key_file", c.AllowSharedKeyFile),
+		slog.String("log_format", c.LogFormat),
+		slog.String("log_level", c.LogLevel.String()),
 	)
 }
 

@@ -1,6 +1,9 @@
 package config
 
 import (
+	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -82,5 +85,81 @@ func TestSecretsRedacted(t *testing.T) {
 	}
 	if !strings.Contains(printed, "mail.example.com") || !strings.Contains(printed, "redacted") {
 		t.Errorf("redaction lost the rest: %s", printed)
+	}
+}
+
+func TestSecretsFromFiles(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	c, err := FromEnv(env(map[string]string{
+		EnvDatabaseURL + FileSuffix:   write("db", "postgres://u:db-secret@db:5432/twofold\n"),
+		EnvSMTPURL + FileSuffix:       write("smtp", "smtps://mailer:smtp-secret@mail.example.com:465\r\n"),
+		EnvAdminPassword + FileSuffix: write("admin", " admin secret with spaces \n"),
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DatabaseURL != "postgres://u:db-secret@db:5432/twofold" || c.SMTPURL.Host != "mail.example.com:465" ||
+		c.AdminPassword != " admin secret with spaces " {
+		t.Fatalf("%+v", c)
+	}
+
+	for _, tt := range []struct {
+		name string
+		vars map[string]string
+		want []string
+	}{
+		{"both set", map[string]string{EnvAdminPassword: "x", EnvAdminPassword + FileSuffix: write("a2", "y")},
+			[]string{EnvAdminPassword, EnvAdminPassword + FileSuffix}},
+		{"unreadable", map[string]string{EnvDatabaseURL + FileSuffix: filepath.Join(dir, "missing")},
+			[]string{EnvDatabaseURL + FileSuffix, filepath.Join(dir, "missing")}},
+		{"bad content", map[string]string{EnvSMTPURL + FileSuffix: write("smtp2", "http://nope\n")},
+			[]string{EnvSMTPURL}},
+	} {
+		_, err := FromEnv(env(tt.vars))
+		if err == nil {
+			t.Errorf("%s: no error", tt.name)
+			continue
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("%s: error does not name %s:\n%v", tt.name, w, err)
+			}
+		}
+	}
+}
+
+func TestLogAndKeyFileOptions(t *testing.T) {
+	c, err := FromEnv(env(nil))
+	if err != nil || c.LogFormat != "text" || c.LogLevel != slog.LevelInfo || c.AllowSharedKeyFile {
+		t.Fatalf("defaults: %+v %v", c, err)
+	}
+	for _, tt := range []struct {
+		format, level, allow string
+		wantFormat           string
+		wantLevel            slog.Level
+		wantAllow            bool
+	}{
+		{"json", "debug", "1", "json", slog.LevelDebug, true},
+		{"TEXT", "Warn", "0", "text", slog.LevelWarn, false},
+		{"", "error", "true", "text", slog.LevelError, true},
+		{"json", "info", "", "json", slog.LevelInfo, false},
+	} {
+		c, err := FromEnv(env(map[string]string{EnvLogFormat: tt.format, EnvLogLevel: tt.level, EnvAllowSharedKeyFile: tt.allow}))
+		if err != nil || c.LogFormat != tt.wantFormat || c.LogLevel != tt.wantLevel || c.AllowSharedKeyFile != tt.wantAllow {
+			t.Errorf("%+v: got %q %v %v (%v)", tt, c.LogFormat, c.LogLevel, c.AllowSharedKeyFile, err)
+		}
+	}
+	_, err = FromEnv(env(map[string]string{EnvLogFormat: "xml", EnvLogLevel: "loud", EnvAllowSharedKeyFile: "yes please"}))
+	for _, name := range []string{EnvLogFormat, EnvLogLevel, EnvAllowSharedKeyFile} {
+		if err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("bad %s not reported: %v", name, err)
+		}
 	}
 }

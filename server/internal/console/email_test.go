@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/uptrace/bun"
+
 	"twofold/server/internal/config"
 	"twofold/server/internal/db"
 	"twofold/server/internal/servertest"
@@ -20,10 +22,10 @@ const adminEmail = "admin@example.com"
 
 // emailEnv is a server whose admin has email verification on, with a real
 // SMTP server in the test process.
-func emailEnv(t *testing.T, dbURL string) (*servertest.Env, *smtptest.Server) {
+func emailEnv(t *testing.T, dbURL string, hooks ...bun.QueryHook) (*servertest.Env, *smtptest.Server) {
 	t.Helper()
 	mails := smtptest.Start(t)
-	e := servertest.Start(t, dbURL, servertest.Options{Vars: map[string]string{config.EnvSMTPURL: mails.URL()}})
+	e := servertest.Start(t, dbURL, servertest.Options{Vars: map[string]string{config.EnvSMTPURL: mails.URL()}, DBHooks: hooks})
 	c := e.NewClient()
 	c.Login(admin, servertest.AdminPassword)
 	c.Must(200, "PUT", api.PathAccount, map[string]any{"email": adminEmail, "email_verification": true})

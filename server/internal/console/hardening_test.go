@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/uptrace/bun"
+
 	"twofold/server/internal/config"
 	"twofold/server/internal/db"
 	"twofold/server/internal/servertest"
@@ -152,9 +154,8 @@ func faultEach(t *testing.T, e *servertest.Env, probe *testdb.Probe, send func()
 // failure and changes nothing; the same request then succeeds.
 func TestF2FaultsLeaveNothingHalfDone(t *testing.T) {
 	testdb.Engines(t, func(t *testing.T, url string) {
-		e := servertest.Start(t, url, servertest.Options{})
 		probe := &testdb.Probe{}
-		e.Server.DB.AddQueryHook(probe)
+		e := servertest.Start(t, url, servertest.Options{DBHooks: []bun.QueryHook{probe}})
 		uid := userID(t, e, admin)
 
 		// Password step of a TOTP-off user (and a password step-up).
@@ -250,9 +251,8 @@ func TestF2FaultsLeaveNothingHalfDone(t *testing.T) {
 // the code usable.
 func TestF2EmailSignInFaults(t *testing.T) {
 	testdb.Engines(t, func(t *testing.T, url string) {
-		e, mails := emailEnv(t, url)
 		probe := &testdb.Probe{}
-		e.Server.DB.AddQueryHook(probe)
+		e, mails := emailEnv(t, url, probe)
 		c := e.NewClient()
 		sent := len(mails.Mails())
 		r := faultEach(t, e, probe, func() *servertest.Response {
@@ -506,9 +506,9 @@ func TestParallelResendsCannotPassTheCooldown(t *testing.T) {
 func TestSignInWritesAtMostThreeTransactions(t *testing.T) {
 	testdb.Engines(t, func(t *testing.T, url string) {
 		mails := smtptest.Start(t)
-		e := servertest.Start(t, url, servertest.Options{Vars: map[string]string{config.EnvSMTPURL: mails.URL()}})
 		probe := &testdb.Probe{}
-		e.Server.DB.AddQueryHook(probe)
+		e := servertest.Start(t, url, servertest.Options{Vars: map[string]string{config.EnvSMTPURL: mails.URL()},
+			DBHooks: []bun.QueryHook{probe}})
 		c := e.NewClient()
 		c.Login(admin, servertest.AdminPassword)
 		en := enable(t, e, c, nil)

@@ -41,15 +41,26 @@ type DB struct {
 }
 
 // Open connects to url ("sqlite:PATH" or "postgres://...") and checks that it
-// answers. It does not migrate.
-func Open(ctx context.Context, rawURL string) (*DB, error) {
+// answers. It does not migrate. hooks see every query (tests count
+// statements and inject faults with them).
+func Open(ctx context.Context, rawURL string, hooks ...bun.QueryHook) (*DB, error) {
+	var d *DB
+	var err error
 	switch {
 	case strings.HasPrefix(rawURL, "sqlite:"):
-		return openSQLite(ctx, strings.TrimPrefix(rawURL, "sqlite:"))
+		d, err = openSQLite(ctx, strings.TrimPrefix(rawURL, "sqlite:"))
 	case strings.HasPrefix(rawURL, "postgres://"), strings.HasPrefix(rawURL, "postgresql://"):
-		return openPostgres(ctx, rawURL)
+		d, err = openPostgres(ctx, rawURL)
+	default:
+		return nil, fmt.Errorf("database URL must start with sqlite: or postgres://")
 	}
-	return nil, fmt.Errorf("database URL must start with sqlite: or postgres://")
+	if err != nil {
+		return nil, err
+	}
+	for _, h := range hooks {
+		d.DB = d.DB.WithQueryHook(h)
+	}
+	return d, nil
 }
 
 func openSQLite(ctx context.Context, path string) (*DB, error) {

@@ -33,12 +33,11 @@ import (
 // the same address and database (possibly with another build: a new
 // version), and count the downloads of app.wasm on.
 type pwaServer struct {
-	addr      string
-	dir       string
-	clock     *clock.Fake
-	wasmHits  atomic.Int32
-	stop      func()
-	stoppedCh chan struct{}
+	addr     string
+	dir      string
+	clock    *clock.Fake
+	wasmHits atomic.Int32
+	stop     func()
 }
 
 // startPWA starts a browser and a server the test controls.

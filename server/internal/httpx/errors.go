@@ -7,23 +7,30 @@ import (
 	"net/http"
 	"strconv"
 
-	"twofold/server/internal/ratelimit"
 	"twofold/shared/api"
 )
 
-// Error sends err as the API error body. An *api.Error is sent as it is; a
-// rate limit becomes 429 with Retry-After; anything else means the database
-// (or another dependency) failed: it is logged with its cause and answered
-// 503 unavailable, since every write runs in a transaction that was rolled
-// back.
+// limited is an error that tells when to try again, such as
+// ratelimit.LimitedError: Error answers it 429 with Retry-After.
+type limited interface {
+	error
+	Seconds() int
+}
+
+// Error sends err as the API error body. An *api.Error is sent as it is;
+// a rate limit (an error with Seconds() int) becomes 429 with Retry-After;
+// anything else means the database (or another dependency) failed: it is
+// logged with its cause and answered 503 unavailable, since every write
+// runs in a transaction that was rolled back.
 func Error(w http.ResponseWriter, r *http.Request, err error) {
 	var ae *api.Error
-	var le *ratelimit.LimitedError
+	var le limited
 	switch {
 	case errors.As(err, &ae):
 	case errors.As(err, &le):
-		ae = Fail(http.StatusTooManyRequests, api.CodeRateLimited, "Too many attempts. Try again in "+strconv.Itoa(le.Seconds())+" seconds.")
-		w.Header().Set("Retry-After", strconv.Itoa(le.Seconds()))
+		seconds := strconv.Itoa(le.Seconds())
+		ae = Fail(http.StatusTooManyRequests, api.CodeRateLimited, "Too many attempts. Try again in "+seconds+" seconds.")
+		w.Header().Set("Retry-After", seconds)
 	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
 		// The client went away; nobody reads the answer.
 		ae = Fail(499, api.CodeUnavailable, "Request canceled.")
@@ -38,10 +45,9 @@ func Error(w http.ResponseWriter, r *http.Request, err error) {
 	if ae.Code == api.CodeRateLimited && w.Header().Get("Retry-After") == "" && ae.RetryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(ae.RetryAfter))
 	}
-	if status >= 500 {
-		if le := LogFrom(r); le != nil && ae.Code != api.CodeUnavailable {
-			le.Error("request failed", "err", err)
-		}
+	if status >= 500 && ae.Code != api.CodeUnavailable {
+		// An *api.Error with a 5xx status: the default case logged the rest.
+		LogFrom(r).Error("request failed", "err", err)
 	}
 	setReason(r, ae.Code)
 	JSON(w, status, ae)

@@ -2,44 +2,45 @@ package httpx
 
 import (
 	"net/http"
-	"sort"
-	"strconv"
 	"strings"
+
+	"golang.org/x/text/language"
+
+	"twofold/shared/api"
 )
 
-// Languages the console speaks.
-var Languages = []string{"en", "fr"}
+// matcher matches a request's languages against api.Languages.
+var matcher = func() language.Matcher {
+	tags := make([]language.Tag, len(api.Languages))
+	for i, l := range api.Languages {
+		tags[i] = language.MustParse(l)
+	}
+	return language.NewMatcher(tags)
+}()
 
-// Lang returns the supported language the request prefers by its
-// Accept-Language header (the console sends the one the user chose), or
-// "" when it names none of them.
+// Lang returns the supported language (one of api.Languages) the request
+// prefers by its Accept-Language header (the console sends the one the
+// user chose), or "" when it names none of them. Malformed entries are
+// skipped.
 func Lang(r *http.Request) string {
-	type pref struct {
-		lang string
-		q    float64
-		i    int
-	}
-	var prefs []pref
-	for i, part := range strings.Split(r.Header.Get("Accept-Language"), ",") {
-		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		q := 1.0
-		if p := strings.TrimSpace(params); strings.HasPrefix(p, "q=") {
-			if f, err := strconv.ParseFloat(p[2:], 64); err == nil {
-				q = f
+	header := r.Header.Get("Accept-Language")
+	prefs, _, err := language.ParseAcceptLanguage(header)
+	if err != nil {
+		// One bad entry fails the whole header: keep the good ones.
+		var good []string
+		for _, part := range strings.Split(header, ",") {
+			if _, _, err := language.ParseAcceptLanguage(part); err == nil {
+				good = append(good, part)
 			}
 		}
-		base, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(tag)), "-")
-		if q > 0 && base != "" {
-			prefs = append(prefs, pref{base, q, i})
-		}
+		prefs, _, _ = language.ParseAcceptLanguage(strings.Join(good, ","))
 	}
-	sort.SliceStable(prefs, func(a, b int) bool { return prefs[a].q > prefs[b].q })
-	for _, p := range prefs {
-		for _, l := range Languages {
-			if p.lang == l {
-				return l
-			}
-		}
+	if len(prefs) == 0 {
+		return ""
 	}
-	return ""
+	_, i, conf := matcher.Match(prefs...)
+	if conf == language.No {
+		return ""
+	}
+	return api.Languages[i]
 }

@@ -14,6 +14,10 @@ func TestLang(t *testing.T) {
 		"de":                                  "",
 		"fr;q=0, en;q=0.1":                    "en",
 		"en;q=0.2, fr;q=0.8":                  "fr",
+		"xx_!!, fr":                           "fr",
+		"fr-CA":                               "fr",
+		"*":                                   "",
+		"not a language tag at all!":          "",
 	} {
 		r := httptest.NewRequest("GET", "/", nil)
 		r.Header.Set("Accept-Language", header)

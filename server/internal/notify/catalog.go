@@ -1,6 +1,9 @@
 package notify
 
-// Languages of the mails, as the console's: English and French.
+import "twofold/shared/api"
+
+// catalogs holds the mails' texts in each of api.Languages (a test checks
+// that every language has every text).
 var catalogs = map[string]map[string]string{
 	"en": {
 		"tfa_enabled.subject":              "Two-factor authentication was turned on",
@@ -64,12 +67,10 @@ var catalogs = map[string]map[string]string{
 	},
 }
 
-// catalog returns the texts of lang, English when it is not supported.
-func catalog(lang string) map[string]string { return catalogs[langOf(lang)] }
-
+// langOf returns lang if the mails speak it, api.DefaultLanguage otherwise.
 func langOf(lang string) string {
 	if _, ok := catalogs[lang]; ok {
 		return lang
 	}
-	return "en"
+	return api.DefaultLanguage
 }

@@ -5,11 +5,14 @@ package notify
 
 import (
 	"context"
-	"html"
+	"fmt"
+	htmltemplate "html/template"
+	"io"
 	"log/slog"
 	"strconv"
 	"strings"
 	"sync"
+	texttemplate "text/template"
 	"time"
 
 	"twofold/server/internal/mail"
@@ -54,6 +57,9 @@ type Notifier struct {
 	logger    *slog.Logger
 	publicURL string
 	wg        sync.WaitGroup
+	// mu orders wg.Add against Close's wg.Wait; closed is set by Close.
+	mu     sync.Mutex
+	closed bool
 }
 
 // New returns a Notifier.
@@ -61,63 +67,146 @@ func New(s mail.Sender, logger *slog.Logger, publicURL string) *Notifier {
 	return &Notifier{sender: s, logger: logger, publicURL: publicURL}
 }
 
-// Notify sends the notice of e, if the user has an email address.
+// Notify sends the notice of e, if the user has an email address. After
+// Close (a request that outlived the server's shutdown), it sends it before
+// returning instead.
 func (n *Notifier) Notify(e Event) {
 	if e.To == "" {
 		return
 	}
-	m := n.compose(e)
-	n.wg.Add(1)
-	go func() {
-		defer n.wg.Done()
+	m, err := n.compose(e)
+	if err != nil {
+		n.logger.Error("security notice not composed", "kind", string(e.Kind), "err", err)
+		return
+	}
+	send := func() {
 		ctx, cancel := context.WithTimeout(context.Background(), mail.Timeout)
 		defer cancel()
 		if err := n.sender.Send(ctx, m); err != nil {
 			n.logger.Warn("security notice not sent", "kind", string(e.Kind), "err", err)
 		}
+	}
+	n.mu.Lock()
+	if n.closed {
+		n.mu.Unlock()
+		send()
+		return
+	}
+	n.wg.Add(1)
+	n.mu.Unlock()
+	go func() {
+		defer n.wg.Done()
+		send()
 	}()
 }
 
-// Wait blocks until the notices under way are sent or failed.
+// Wait blocks until the notices under way are sent or failed. Unlike
+// Close, it lets new notices start afterwards.
 func (n *Notifier) Wait() { n.wg.Wait() }
 
-func (n *Notifier) compose(e Event) mail.Message {
-	t := catalog(e.Lang)
-	subject, what := t[string(e.Kind)+".subject"], t[string(e.Kind)]
-	what = strings.ReplaceAll(what, "{left}", strconv.Itoa(e.Left))
-	what = strings.ReplaceAll(what, "{failures}", strconv.Itoa(e.Failures))
+// Close waits for the notices under way; later ones are sent in the
+// caller's goroutine (see Notify).
+func (n *Notifier) Close() {
+	n.mu.Lock()
+	n.closed = true
+	n.mu.Unlock()
+	n.wg.Wait()
+}
+
+// detail is one line of a notice's table.
+type detail struct{ Label, Value string }
+
+// notice is what the notice templates show.
+type notice struct {
+	Lang    string
+	What    string
+	Details []detail
+	Advice  string
+}
+
+// codeMail is what the code mail templates show.
+type codeMail struct {
+	Lang  string
+	Intro string
+	Code  string
+	Rules string
+}
+
+// The mails' templates. The HTML ones escape by context whatever comes
+// from users or browsers (username, User-Agent).
+var (
+	noticeText = texttemplate.Must(texttemplate.New("notice").Parse(
+		"{{.What}}\n\n{{range .Details}}{{.Label}}: {{.Value}}\n{{end}}\n{{.Advice}}\n\n-- Twofold\n"))
+	noticeHTML = htmltemplate.Must(htmltemplate.New("notice").Parse(
+		`<!doctype html><html lang="{{.Lang}}"><body style="font-family:sans-serif;color:#111">` +
+			`<p>{{.What}}</p><table>{{range .Details}}<tr><td><b>{{.Label}}</b></td><td>{{.Value}}</td></tr>{{end}}</table>` +
+			`<p>{{.Advice}}</p><p>— Twofold</p></body></html>`))
+	codeText = texttemplate.Must(texttemplate.New("code").Parse(
+		"{{.Intro}}\n\n    {{.Code}}\n\n{{.Rules}}\n\n-- Twofold\n"))
+	codeHTML = htmltemplate.Must(htmltemplate.New("code").Parse(
+		`<!doctype html><html lang="{{.Lang}}"><body style="font-family:sans-serif;color:#111">` +
+			`<p>{{.Intro}}</p><p style="font-size:28px;letter-spacing:4px"><b>{{.Code}}</b></p>` +
+			`<p>{{.Rules}}</p><p>— Twofold</p></body></html>`))
+)
+
+// executor is what text/template and html/template templates share.
+type executor interface {
+	Execute(w io.Writer, data any) error
+}
+
+// render executes the text and HTML templates of a mail on data.
+func render(text, html executor, data any) (string, string, error) {
+	var t, h strings.Builder
+	if err := text.Execute(&t, data); err != nil {
+		return "", "", fmt.Errorf("mail text: %w", err)
+	}
+	if err := html.Execute(&h, data); err != nil {
+		return "", "", fmt.Errorf("mail html: %w", err)
+	}
+	return t.String(), h.String(), nil
+}
+
+func (n *Notifier) compose(e Event) (mail.Message, error) {
+	lang := langOf(e.Lang)
+	t := catalogs[lang]
+	subject := t[string(e.Kind)+".subject"]
+	what := strings.NewReplacer("{left}", strconv.Itoa(e.Left), "{failures}", strconv.Itoa(e.Failures)).Replace(t[string(e.Kind)])
+	if subject == "" || what == "" {
+		return mail.Message{}, fmt.Errorf("no text for notice %q in %q", e.Kind, lang)
+	}
 	if e.Kind == BackupCodeUsed && e.Left <= 2 {
 		what += " " + t["backup_code_used.low"]
 	}
-	when := e.Time.UTC().Format("2006-01-02 15:04 MST")
-	details := [][2]string{{t["account"], e.Username}, {t["time"], when}, {t["ip"], e.IP}, {t["browser"], browser(e.UserAgent, t)}}
-	advice := strings.ReplaceAll(t["advice"], "{url}", n.publicURL)
-
-	var text strings.Builder
-	text.WriteString(what + "\n\n")
-	for _, d := range details {
-		text.WriteString(d[0] + ": " + d[1] + "\n")
+	data := notice{
+		Lang: lang,
+		What: what,
+		Details: []detail{
+			{t["account"], e.Username},
+			{t["time"], e.Time.UTC().Format("2006-01-02 15:04 MST")},
+			{t["ip"], e.IP},
+			{t["browser"], browser(e.UserAgent, t)},
+		},
+		Advice: strings.ReplaceAll(t["advice"], "{url}", n.publicURL),
 	}
-	text.WriteString("\n" + advice + "\n\n-- Twofold\n")
-
-	var h strings.Builder
-	h.WriteString(`<!doctype html><html lang="` + langOf(e.Lang) + `"><body style="font-family:sans-serif;color:#111">`)
-	h.WriteString("<p>" + html.EscapeString(what) + "</p><table>")
-	for _, d := range details {
-		h.WriteString("<tr><td><b>" + html.EscapeString(d[0]) + "</b></td><td>" + html.EscapeString(d[1]) + "</td></tr>")
+	text, html, err := render(noticeText, noticeHTML, data)
+	if err != nil {
+		return mail.Message{}, err
 	}
-	h.WriteString("</table><p>" + html.EscapeString(advice) + "</p><p>— Twofold</p></body></html>")
-	return mail.Message{To: e.To, Subject: "Twofold: " + subject, Text: text.String(), HTML: h.String()}
+	return mail.Message{To: e.To, Subject: "Twofold: " + subject, Text: text, HTML: html}, nil
 }
 
-// CodeMail is the mail that carries an email sign-in code, in lang.
+// CodeMail is the mail that carries an email sign-in code, in lang. Its
+// templates are fixed and filled with strings only, so they cannot fail
+// once TestCodeMail has run them; if they ever did, CodeMail panics rather
+// than send a mail without its code.
 func CodeMail(to, code, lang string) mail.Message {
-	t := catalog(lang)
-	text := t["code.intro"] + "\n\n    " + code + "\n\n" + t["code.rules"] + "\n\n-- Twofold\n"
-	h := `<!doctype html><html lang="` + langOf(lang) + `"><body style="font-family:sans-serif;color:#111"><p>` +
-		html.EscapeString(t["code.intro"]) + `</p><p style="font-size:28px;letter-spacing:4px"><b>` + html.EscapeString(code) +
-		`</b></p><p>` + html.EscapeString(t["code.rules"]) + `</p><p>— Twofold</p></body></html>`
-	return mail.Message{To: to, Subject: t["code.subject"], Text: text, HTML: h}
+	lang = langOf(lang)
+	t := catalogs[lang]
+	text, html, err := render(codeText, codeHTML, codeMail{Lang: lang, Intro: t["code.intro"], Code: code, Rules: t["code.rules"]})
+	if err != nil {
+		panic("notify: code mail templates: " + err.Error())
+	}
+	return mail.Message{To: to, Subject: t["code.subject"], Text: text, HTML: html}
 }
 
 // browser names the browser and system of a User-Agent in a few words.

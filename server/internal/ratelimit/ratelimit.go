@@ -194,7 +194,7 @@ func (l *Limiter) Check(ctx context.Context, idb bun.IDB, keys ...Key) error {
 		names[i] = k.Name
 	}
 	var rows []db.Throttle
-	if err := idb.NewSelect().Model(&rows).Where("key IN (?)", bun.In(names)).Scan(ctx); err != nil {
+	if err := idb.NewSelect().Model(&rows).Where("key IN (?)", bun.List(names)).Scan(ctx); err != nil {
 		return fmt.Errorf("read counters: %w", err)
 	}
 	now := l.clock.Now()
@@ -227,7 +227,7 @@ func (l *Limiter) Clear(ctx context.Context, idb bun.IDB, keys ...Key) error {
 	}
 	_, err := idb.NewUpdate().Model((*db.Throttle)(nil)).
 		Set("failures = 0").Set("locked_until = NULL").Set("updated_at = ?", l.clock.Now()).
-		Where("key IN (?)", bun.In(names)).Where("failures > 0").Exec(ctx)
+		Where("key IN (?)", bun.List(names)).Where("failures > 0").Exec(ctx)
 	if err != nil {
 		return fmt.Errorf("reset counters: %w", err)
 	}

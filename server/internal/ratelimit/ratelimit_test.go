@@ -59,12 +59,12 @@ func TestBackoff(t *testing.T) {
 			}
 		}
 		// Success resets.
-		a, err := l.Begin(ctx, ratelimit.Key{Name: "k", Policy: ratelimit.Backoff})
-		if limited(err) == 0 {
+		if _, err := l.Begin(ctx, ratelimit.Key{Name: "k", Policy: ratelimit.Backoff}); limited(err) == 0 {
 			t.Fatalf("expected a lock before success, got %v", err)
 		}
 		c.Advance(15 * time.Minute)
-		if a, err = l.Begin(ctx, k); err != nil {
+		a, err := l.Begin(ctx, k)
+		if err != nil {
 			t.Fatal(err)
 		}
 		if err := a.Succeeded(ctx, d); err != nil {

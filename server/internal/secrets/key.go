@@ -92,25 +92,64 @@ func LoadOrCreate(path string) (k *Key, created bool, err error) {
 	return k, true, nil
 }
 
-// Write stores k at path with mode 0600, refusing to overwrite a file.
+// Write stores k at path with mode 0600, refusing to overwrite a file. The
+// file and its directory are synced before Write returns, so a crash right
+// after it cannot leave the name without its content; on any failure the
+// half-written file is removed.
 func Write(path string, k *Key) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("create key directory: %w", err)
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return fmt.Errorf("create secret key file: %w", err)
 	}
-	if _, err := f.WriteString(k.Encode() + "\n"); err != nil {
+	fail := func(what string, err error) error {
 		f.Close()
 		os.Remove(path)
-		return fmt.Errorf("write secret key file: %w", err)
+		return fmt.Errorf("%s secret key file %s: %w", what, path, err)
 	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("sync secret key file: %w", err)
+	if _, err := f.WriteString(k.Encode() + "\n"); err != nil {
+		return fail("write", err)
 	}
-	return f.Close()
+	if err := syncFile(f); err != nil {
+		return fail("sync", err)
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(path)
+		return fmt.Errorf("close secret key file %s: %w", path, err)
+	}
+	return SyncDir(dir)
+}
+
+// syncFile is (*os.File).Sync; tests replace it to make it fail.
+var syncFile = (*os.File).Sync
+
+// Replace renames from to to, replacing it atomically, and syncs the
+// directory so that the rename survives a crash.
+func Replace(from, to string) error {
+	if err := os.Rename(from, to); err != nil {
+		return err
+	}
+	return SyncDir(filepath.Dir(to))
+}
+
+// SyncDir flushes a directory's entries (new, renamed or removed files) to
+// the disk.
+func SyncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("open key directory: %w", err)
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("sync key directory %s: %w", dir, err)
+	}
+	return nil
 }
 
 // Parse reads a key in the key file's format: 64 hexadecimal characters,

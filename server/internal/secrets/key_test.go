@@ -102,3 +102,40 @@ func TestCodeKeySealedAndMACSeparated(t *testing.T) {
 		t.Fatalf("opened with another key: %v", err)
 	}
 }
+
+func TestWriteRemovesTheFileWhenSyncFails(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "secret.key")
+	k, _ := GenerateKey()
+	defer func(orig func(*os.File) error) { syncFile = orig }(syncFile)
+	failure := errors.New("disk gone")
+	syncFile = func(*os.File) error { return failure }
+	if err := Write(path, k); !errors.Is(err, failure) {
+		t.Fatalf("Write with a failing sync: %v, want %v", err, failure)
+	}
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("half-written key file left behind: %v", err)
+	}
+	syncFile = (*os.File).Sync
+	if err := Write(path, k); err != nil {
+		t.Fatalf("Write after the failure: %v", err)
+	}
+	if err := Write(path, k); err == nil {
+		t.Fatal("Write overwrote an existing key file")
+	}
+}
+
+func TestReplace(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a"), filepath.Join(dir, "b")
+	os.WriteFile(a, []byte("new"), 0o600)
+	os.WriteFile(b, []byte("old"), 0o600)
+	if err := Replace(a, b); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(b); string(got) != "new" {
+		t.Fatalf("after Replace: %q, want %q", got, "new")
+	}
+	if err := Replace(a, b); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("Replace of a missing file: %v, want ErrNotExist", err)
+	}
+}

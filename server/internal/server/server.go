@@ -4,7 +4,6 @@ package server
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -15,12 +14,15 @@ import (
 	"os"
 	"time"
 
+	"github.com/uptrace/bun"
+
 	"twofold/server/internal/account"
 	"twofold/server/internal/audit"
 	"twofold/server/internal/clock"
 	"twofold/server/internal/config"
 	"twofold/server/internal/console"
 	"twofold/server/internal/db"
+	"twofold/server/internal/keys"
 	"twofold/server/internal/mail"
 	"twofold/server/internal/mfa/backupcode"
 	"twofold/server/internal/mfa/emailcode"
@@ -38,13 +40,16 @@ import (
 type Options struct {
 	Clock  clock.Clock
 	Logger *slog.Logger
-	// Stderr receives the plain-text exceptions of API.md (first admin's
+	// Stderr receives the plain-text exceptions of docs/API.md (first admin's
 	// password, mails without SMTP). Default os.Stderr.
 	Stderr io.Writer
 	// Static holds the UI's files; nil serves the API only.
 	Static fs.FS
 	// HashConcurrency bounds parallel password hashes (0: one per CPU).
 	HashConcurrency int
+	// DBHooks see every database query (tests count statements and inject
+	// faults).
+	DBHooks []bun.QueryHook
 }
 
 // Server is an assembled server.
@@ -70,8 +75,9 @@ type Server struct {
 	Handler  http.Handler
 }
 
-// ErrKeyMismatch: the key file is not the key the database was set up with.
-var ErrKeyMismatch = errors.New("secret key does not match the database")
+// ErrKeyMismatch is returned by Open when the key file is not the key the
+// database was set up with.
+var ErrKeyMismatch = keys.ErrMismatch
 
 // Open connects to the database, applies migrations, checks the secret key
 // against the database's fingerprint, creates the first admin on an empty
@@ -86,7 +92,7 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Server, error)
 	if opts.Stderr == nil {
 		opts.Stderr = os.Stderr
 	}
-	d, err := db.Open(ctx, cfg.DatabaseURL)
+	d, err := db.Open(ctx, cfg.DatabaseURL, opts.DBHooks...)
 	if err != nil {
 		return nil, err
 	}
@@ -106,10 +112,13 @@ func (s *Server) init(ctx context.Context, opts Options) error {
 	if len(applied) > 0 {
 		s.Logger.Info("database migrated", "applied", applied)
 	}
-	if s.Key, err = LoadKey(ctx, s.DB, s.Config.SecretKeyFile, s.Clock); err != nil {
+	s.Key, err = keys.Load(ctx, s.DB, s.Config.SecretKeyFile, keys.Options{
+		Clock: s.Clock, Logger: s.Logger, AllowShared: s.Config.AllowSharedKeyFile,
+	})
+	if err != nil {
 		return err
 	}
-	if s.CodeKey, err = LoadCodeKey(ctx, s.DB, s.Key, s.Clock); err != nil {
+	if s.CodeKey, err = keys.LoadCodeKey(ctx, s.DB, s.Key, s.Clock); err != nil {
 		return err
 	}
 	s.Users = account.NewService(s.DB, s.Clock, account.NewHasher(opts.HashConcurrency, account.DefaultParams, 0))
@@ -145,80 +154,6 @@ func (s *Server) init(ctx context.Context, opts Options) error {
 	}
 	s.Handler, err = router.New(deps)
 	return err
-}
-
-// LoadKey reads the secret key file and checks it against the fingerprint
-// recorded in the database, recording it on first use. A missing key file
-// is created only while the database has no fingerprint yet: a new key
-// would make every sealed TOTP secret unreadable.
-func LoadKey(ctx context.Context, d *db.DB, path string, c clock.Clock) (*secrets.Key, error) {
-	var m db.Meta
-	err := d.NewSelect().Model(&m).Where("key = ?", db.MetaKeyFingerprint).Scan(ctx)
-	recorded := ""
-	if err == nil {
-		recorded = m.Value
-	} else if err = db.NotFound(err, "read key fingerprint"); !errors.Is(err, db.ErrNotFound) {
-		return nil, err
-	}
-	var key *secrets.Key
-	if recorded != "" {
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return nil, fmt.Errorf("%w: cannot read the secret key file %s (%v); this database was set up with the key of fingerprint %s: restore that file (TWOFOLD_SECRET_KEY_FILE)", ErrKeyMismatch, path, err, recorded)
-		}
-		if key, err = secrets.Parse(b); err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-		if got := key.Fingerprint(); got != recorded {
-			return nil, fmt.Errorf("%w: the secret key file %s has fingerprint %s but this database was set up with %s; start with the original key file (a different key would make every TOTP secret unreadable), or change keys with `twofold rotate-key`", ErrKeyMismatch, path, got, recorded)
-		}
-		return key, nil
-	}
-	key, _, err = secrets.LoadOrCreate(path)
-	if err != nil {
-		return nil, err
-	}
-	m = db.Meta{Key: db.MetaKeyFingerprint, Value: key.Fingerprint(), UpdatedAt: c.Now()}
-	if _, err := d.NewInsert().Model(&m).On("CONFLICT (key) DO NOTHING").Exec(ctx); err != nil {
-		return nil, fmt.Errorf("record key fingerprint: %w", err)
-	}
-	// Another instance may have recorded a different key at the same time.
-	return LoadKey(ctx, d, path, c)
-}
-
-// LoadCodeKey opens the code HMAC key stored in the database, creating it
-// on first use.
-func LoadCodeKey(ctx context.Context, d *db.DB, key *secrets.Key, c clock.Clock) (*secrets.CodeKey, error) {
-	var m db.Meta
-	err := d.NewSelect().Model(&m).Where("key = ?", db.MetaKeyCodeKey).Scan(ctx)
-	if err == nil {
-		sealed, err := base64.StdEncoding.DecodeString(m.Value)
-		if err != nil {
-			return nil, fmt.Errorf("code key in the database is not base64: %w", err)
-		}
-		ck, err := key.OpenCodeKey(sealed)
-		if err != nil {
-			return nil, fmt.Errorf("open the code key: %w", err)
-		}
-		return ck, nil
-	}
-	if err = db.NotFound(err, "read code key"); !errors.Is(err, db.ErrNotFound) {
-		return nil, err
-	}
-	ck, err := secrets.NewCodeKey()
-	if err != nil {
-		return nil, err
-	}
-	sealed, err := key.SealCodeKey(ck)
-	if err != nil {
-		return nil, err
-	}
-	m = db.Meta{Key: db.MetaKeyCodeKey, Value: base64.StdEncoding.EncodeToString(sealed), UpdatedAt: c.Now()}
-	if _, err := d.NewInsert().Model(&m).On("CONFLICT (key) DO NOTHING").Exec(ctx); err != nil {
-		return nil, fmt.Errorf("store code key: %w", err)
-	}
-	// Another instance may have stored its own first: use the stored one.
-	return LoadCodeKey(ctx, d, key, c)
 }
 
 // bootstrapAdmin creates user admin on an empty database.
@@ -296,7 +231,7 @@ func isLoopback(host string) bool {
 // Close waits for notices under way and releases the database.
 func (s *Server) Close() error {
 	if s.Notify != nil {
-		s.Notify.Wait()
+		s.Notify.Close()
 	}
 	return s.DB.Close()
 }
@@ -313,7 +248,12 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn),
 	}
-	go s.janitor(ctx)
+	// The janitor stops, and is waited for, before Serve returns: the
+	// database closes after that.
+	jctx, stopJanitor := context.WithCancel(ctx)
+	janitorDone := make(chan struct{})
+	go func() { defer close(janitorDone); s.janitor(jctx) }()
+	defer func() { stopJanitor(); <-janitorDone }()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

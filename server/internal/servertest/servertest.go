@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/uptrace/bun"
+
 	"twofold/server/internal/clock"
 	"twofold/server/internal/config"
 	"twofold/server/internal/server"
@@ -49,6 +51,8 @@ type Options struct {
 	Dir string
 	// Clock: nil: a new fake clock at the current time.
 	Clock *clock.Fake
+	// DBHooks see every database query (a testdb.Probe).
+	DBHooks []bun.QueryHook
 }
 
 // SafeBuffer is a bytes.Buffer safe for concurrent writes.
@@ -100,10 +104,11 @@ func Start(t testing.TB, dbURL string, opts Options) *Env {
 	e := &Env{T: t, Clock: opts.Clock, Dir: opts.Dir, Stderr: &SafeBuffer{}, Logs: &SafeBuffer{}, Vars: opts.Vars}
 	cfg := Config(t, dbURL, opts.Dir, opts.Vars)
 	s, err := server.Open(context.Background(), cfg, server.Options{
-		Clock:  opts.Clock,
-		Logger: slog.New(slog.NewTextHandler(e.Logs, nil)),
-		Stderr: e.Stderr,
-		Static: opts.Static,
+		Clock:   opts.Clock,
+		Logger:  slog.New(slog.NewTextHandler(e.Logs, nil)),
+		Stderr:  e.Stderr,
+		Static:  opts.Static,
+		DBHooks: opts.DBHooks,
 	})
 	if err != nil {
 		t.Fatalf("open server: %v", err)

@@ -16,7 +16,7 @@ var ErrInjected = errors.New("fault injected by the test")
 // transactions, and injects a database fault at the n-th write statement
 // (the statement then fails as if the connection had broken: its context
 // is canceled before it reaches the driver). Install it with
-// db.AddQueryHook before the server handles requests.
+// db.Open (servertest.Options.DBHooks, testdb.Open) so the server sees it.
 type Probe struct {
 	mu         sync.Mutex
 	statements []string

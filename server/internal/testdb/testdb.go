@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/driver/pgdriver"
 
 	"twofold/server/internal/db"
@@ -81,11 +82,11 @@ func Postgres(t testing.TB) string {
 }
 
 // Open connects to url, applies the migrations and closes the database when
-// the test ends.
-func Open(t testing.TB, url string) *db.DB {
+// the test ends. hooks see every query (a Probe).
+func Open(t testing.TB, url string, hooks ...bun.QueryHook) *db.DB {
 	t.Helper()
 	ctx := context.Background()
-	d, err := db.Open(ctx, url)
+	d, err := db.Open(ctx, url, hooks...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,6 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
@@ -29,7 +28,6 @@ var ErrNotBuilt = errors.New("web/static/app.wasm is missing: run `make build` f
 
 // UI serves the console's pages and static files.
 type UI struct {
-	static  fs.FS
 	files   http.Handler
 	app     *app.Handler
 	wasm    map[string][]byte // by content encoding: "br", "gzip", ""
@@ -44,7 +42,7 @@ func New(static fs.FS, opts ...Option) (*UI, error) {
 	if err != nil {
 		return nil, ErrNotBuilt
 	}
-	u := &UI{static: static, files: http.FileServerFS(static), wasm: map[string][]byte{"": raw}}
+	u := &UI{files: http.FileServerFS(static), wasm: map[string][]byte{"": raw}}
 	for enc, name := range map[string]string{"br": "app.wasm.br", "gzip": "app.wasm.gz"} {
 		if b, err := fs.ReadFile(static, name); err == nil {
 			u.wasm[enc] = b
@@ -96,14 +94,39 @@ const pagePath = "/web/twofold.js"
 // that changes its template placeholders fails at start-up instead of
 // silently shipping a broken worker.
 func (u *UI) checkWorker() error {
-	rec := httptest.NewRecorder()
-	u.app.ServeHTTP(rec, httptest.NewRequest("GET", "/app-worker.js", nil))
-	body := rec.Body.String()
-	if rec.Code != http.StatusOK || strings.Contains(body, "{{") || !strings.Contains(body, `"twofold-`+u.Version+`"`) ||
+	req, err := http.NewRequest(http.MethodGet, "http://localhost/app-worker.js", nil)
+	if err != nil {
+		return fmt.Errorf("webui: %w", err)
+	}
+	rec := &recorder{header: http.Header{}}
+	u.app.ServeHTTP(rec, req)
+	body := rec.body.String()
+	if rec.status != http.StatusOK || strings.Contains(body, "{{") || !strings.Contains(body, `"twofold-`+u.Version+`"`) ||
 		!strings.Contains(body, `"/web/app.css"`) {
 		return fmt.Errorf("webui: the service worker did not render as expected (go-app template placeholders changed?):\n%.300s", body)
 	}
 	return nil
+}
+
+// recorder is the http.ResponseWriter of checkWorker: it keeps the status
+// and the body.
+type recorder struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (r *recorder) Header() http.Header { return r.header }
+
+func (r *recorder) WriteHeader(status int) {
+	if r.status == 0 {
+		r.status = status
+	}
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	r.WriteHeader(http.StatusOK)
+	return r.body.Write(b)
 }
 
 // Option adjusts a UI.

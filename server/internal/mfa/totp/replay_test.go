@@ -47,7 +47,8 @@ func (h *beforeStep) AfterQuery(context.Context, *bun.QueryEvent) {}
 func TestReplayRecordBoundToSecret(t *testing.T) {
 	testdb.Engines(t, func(t *testing.T, url string) {
 		ctx := context.Background()
-		d := testdb.Open(t, url)
+		hook := &beforeStep{}
+		d := testdb.Open(t, url, hook)
 		c := clock.NewFake(time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC))
 		key, err := secrets.GenerateKey()
 		if err != nil {
@@ -85,8 +86,9 @@ func TestReplayRecordBoundToSecret(t *testing.T) {
 		// next step (clock skew) of the old secret, and renew in between.
 		oldCode, _ := totp.Code(old, totp.Step(c.Now())+1, totp.Options{})
 		var renewed []byte
-		hook := &beforeStep{fn: func() { renewed = enable() }}
-		d.AddQueryHook(hook)
+		hook.mu.Lock()
+		hook.fn = func() { renewed = enable() }
+		hook.mu.Unlock()
 		ok, err := s.Verify(ctx, d, u.ID, oldCode)
 		if err != nil {
 			t.Fatal(err)
