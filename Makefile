@@ -3,6 +3,14 @@
 
 SHELL := /bin/bash
 GO    ?= go
+# The server is built and tested with Go 1.27.3, which the Go module proxy
+# serves (about 76 MB, fetched once per machine): the machine's Go 1.26.8
+# has standard-library vulnerabilities that govulncheck finds reachable
+# from the server (net/http, html/template, crypto/x509). The WASM console
+# keeps the machine's Go (WASM_GOTOOLCHAIN): none of those packages runs in
+# the browser build, and Go 1.27 makes app.wasm 217 KB (brotli) larger.
+export GOTOOLCHAIN := go1.27.3
+WASM_GOTOOLCHAIN ?= local
 BIN   := bin/twofold
 WASM  := web/static/app.wasm
 export CGO_ENABLED := 0
@@ -35,7 +43,7 @@ tools-build:
 	@.ci/ensure-tools build
 
 $(WASM): $(APP_SRC) | tools-build
-	GOOS=js GOARCH=wasm $(GO) build $(WASM_TAGS) -trimpath -ldflags="-s -w" -o $(WASM) ./app
+	GOTOOLCHAIN=$(WASM_GOTOOLCHAIN) GOOS=js GOARCH=wasm $(GO) build $(WASM_TAGS) -trimpath -ldflags="-s -w" -o $(WASM) ./app
 	brotli -q 11 -f -k $(WASM)
 	gzip -9 -k -f $(WASM)
 	@printf 'app.wasm: %s bytes raw, %s bytes brotli, %s bytes gzip\n' \
@@ -65,11 +73,11 @@ lint: $(STATICCHECK)
 	@out=$$(gofmt -l app server shared web .ci); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) vet .ci/vulngate.go
-	GOOS=js GOARCH=wasm $(GO) vet $(WASM_TAGS) ./app/... ./shared/...
+	GOTOOLCHAIN=$(WASM_GOTOOLCHAIN) GOOS=js GOARCH=wasm $(GO) vet $(WASM_TAGS) ./app/... ./shared/...
 	@rc=0; \
 	echo "$(STATICCHECK) ./...  (linux)"; $(STATICCHECK) ./... || rc=1; \
 	echo "$(STATICCHECK) $(WASM_TAGS) ./app/... ./shared/...  (js/wasm)"; \
-	GOOS=js GOARCH=wasm $(STATICCHECK) $(WASM_TAGS) ./app/... ./shared/... || rc=1; \
+	GOTOOLCHAIN=$(WASM_GOTOOLCHAIN) GOOS=js GOARCH=wasm $(STATICCHECK) $(WASM_TAGS) ./app/... ./shared/... || rc=1; \
 	exit $$rc
 
 $(STATICCHECK):
@@ -78,7 +86,7 @@ $(STATICCHECK):
 ## vulncheck: govulncheck with an offline snapshot of the vulnerability
 ## database (skipped, saying why, when it cannot be had)
 vulncheck:
-	@GO=$(GO) .ci/vulncheck
+	@GO=$(GO) VULNCHECK_STDLIB=$${VULNCHECK_STDLIB:-fail} .ci/vulncheck
 
 ## race: the server and shared tests under the race detector (cgo on for
 ## this run only; needs gcc and PostgreSQL, see .ci/ensure-tools test)
