@@ -91,8 +91,16 @@ var (
 	ErrMalformedHash = errors.New("malformed password hash")
 	// ErrBusy is returned when no hash slot freed up within the hasher's
 	// wait bound: the server is saturated (answered 503 with Retry-After).
-	ErrBusy = errors.New("password hashing is saturated")
+	ErrBusy error = busyError{}
 )
+
+type busyError struct{}
+
+func (busyError) Error() string { return "password hashing is saturated" }
+
+// RetryAfterSeconds tells clients when to try again (httpx answers 503
+// with Retry-After).
+func (busyError) RetryAfterSeconds() int { return 1 }
 
 // Hasher hashes and checks passwords with argon2id. At most a fixed number
 // of hashes run at once (each takes Params.Memory), so a flood of logins

@@ -197,7 +197,7 @@ func openUsers(ctx context.Context, env Env) (*db.DB, *account.Service, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	return st.db, account.NewService(st.db, clock.System{}, account.NewHasher(0, account.DefaultParams, 0)), nil
+	return st.db, account.NewService(st.db, clock.System{}, account.NewHasher(0, st.cfg.Argon2, 0)), nil
 }
 
 func user(ctx context.Context, env Env, args []string) error {

@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"twofold/server/internal/account"
 )
 
 // Config is the validated configuration of a server.
@@ -38,6 +40,8 @@ type Config struct {
 	// LogFormat is "text" or "json"; LogLevel the least level logged.
 	LogFormat string
 	LogLevel  slog.Level
+	// Argon2 are the password hashes' parameters (TWOFOLD_ARGON2).
+	Argon2 account.Params
 }
 
 // Variable names, as in docs/API.md.
@@ -58,6 +62,7 @@ const (
 	EnvAllowSharedKeyFile = "TWOFOLD_ALLOW_SHARED_KEY_FILE"
 	EnvLogFormat          = "TWOFOLD_LOG_FORMAT"
 	EnvLogLevel           = "TWOFOLD_LOG_LEVEL"
+	EnvArgon2             = "TWOFOLD_ARGON2"
 
 	// FileSuffix names the variant of a secret's variable that gives a
 	// file to read it from: TWOFOLD_DATABASE_URL_FILE=/run/secrets/db.
@@ -240,6 +245,15 @@ func fromEnv(getenv func(string) string, readFile func(string) ([]byte, error)) 
 		}
 	}
 
+	c.Argon2 = account.DefaultParams
+	if s := get(EnvArgon2, ""); s != "" {
+		p, err := account.ParseParams(s)
+		if err != nil {
+			bad(EnvArgon2, "%v", err)
+		}
+		c.Argon2 = p
+	}
+
 	if err := errors.Join(errs...); err != nil {
 		return Config{}, fmt.Errorf("invalid configuration:\n%w", err)
 	}
@@ -331,6 +345,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Bool("allow_shared_key_file", c.AllowSharedKeyFile),
 		slog.String("log_format", c.LogFormat),
 		slog.String("log_level", c.LogLevel.String()),
+		slog.String("argon2", c.Argon2.String()),
 	)
 }
 

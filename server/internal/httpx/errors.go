@@ -17,6 +17,14 @@ type limited interface {
 	Seconds() int
 }
 
+// overloaded is an error of a saturated server (account.ErrBusy): Error
+// answers it 503 unavailable with Retry-After (seconds), and does not log
+// it as a failure.
+type overloaded interface {
+	error
+	RetryAfterSeconds() int
+}
+
 // Error sends err as the API error body. An *api.Error is sent as it is;
 // a rate limit (an error with Seconds() int) becomes 429 with Retry-After;
 // anything else means the database (or another dependency) failed: it is
@@ -25,8 +33,12 @@ type limited interface {
 func Error(w http.ResponseWriter, r *http.Request, err error) {
 	var ae *api.Error
 	var le limited
+	var ol overloaded
 	switch {
 	case errors.As(err, &ae):
+	case errors.As(err, &ol):
+		ae = Fail(http.StatusServiceUnavailable, api.CodeUnavailable, "The server is busy. Try again in a moment.")
+		ae.RetryAfter = ol.RetryAfterSeconds()
 	case errors.As(err, &le):
 		seconds := strconv.Itoa(le.Seconds())
 		ae = Fail(http.StatusTooManyRequests, api.CodeRateLimited, "Too many attempts. Try again in "+seconds+" seconds.")
@@ -42,10 +54,10 @@ func Error(w http.ResponseWriter, r *http.Request, err error) {
 	if status == 0 {
 		status = http.StatusBadRequest
 	}
-	if ae.Code == api.CodeRateLimited && w.Header().Get("Retry-After") == "" && ae.RetryAfter > 0 {
+	if w.Header().Get("Retry-After") == "" && ae.RetryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(ae.RetryAfter))
 	}
-	if status >= 500 && ae.Code != api.CodeUnavailable {
+	if status >= 500 && ae.Code != api.CodeUnavailable && ol == nil {
 		// An *api.Error with a 5xx status: the default case logged the rest.
 		LogFrom(r).Error("request failed", "err", err)
 	}

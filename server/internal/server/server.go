@@ -36,6 +36,11 @@ import (
 	"twofold/server/internal/webui"
 )
 
+// hashMaxWait bounds how long a request waits for a password-hash slot
+// before it is answered 503 with Retry-After: excess load queues briefly
+// instead of growing memory without bound.
+const hashMaxWait = 5 * time.Second
+
 // Options adjust a server for tests.
 type Options struct {
 	Clock  clock.Clock
@@ -121,7 +126,7 @@ func (s *Server) init(ctx context.Context, opts Options) error {
 	if s.CodeKey, err = keys.LoadCodeKey(ctx, s.DB, s.Key, s.Clock); err != nil {
 		return err
 	}
-	s.Users = account.NewService(s.DB, s.Clock, account.NewHasher(opts.HashConcurrency, account.DefaultParams, 0))
+	s.Users = account.NewService(s.DB, s.Clock, account.NewHasher(opts.HashConcurrency, s.Config.Argon2, hashMaxWait))
 	s.Sessions = session.NewManager(s.DB, s.Clock, session.Config{
 		Idle: s.Config.SessionIdle, Max: s.Config.SessionMax, Secure: s.Config.Secure(),
 	})

@@ -1,0 +1,88 @@
+package console_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"twofold/server/internal/account"
+	"twofold/server/internal/config"
+	"twofold/server/internal/servertest"
+	"twofold/server/internal/testdb"
+	"twofold/shared/api"
+)
+
+// TestArgon2ParametersConverge: with TWOFOLD_ARGON2 raised, a user whose
+// stored hash has the old parameters gets a new hash at the next sign-in,
+// and from then on an unknown user and a wrong password take the same
+// time (the dummy hash uses the configured parameters).
+func TestArgon2ParametersConverge(t *testing.T) {
+	if testing.Short() {
+		t.Skip("hashes 64 MiB passwords")
+	}
+	ctx := context.Background()
+	url := testdb.SQLite(t)
+	dir := t.TempDir()
+	// A user created with the default parameters...
+	old := servertest.Start(t, url, servertest.Options{Dir: dir})
+	if _, err := old.Server.Users.Create(ctx, old.Server.DB, userNamed("carol", "carol password 1")); err != nil {
+		t.Fatal(err)
+	}
+	old.HTTP.Close()
+	old.Server.Close()
+	// ... then the server runs with m = 64 MiB.
+	e := servertest.Start(t, url, servertest.Options{Dir: dir, Vars: map[string]string{
+		config.EnvArgon2: "m=65536,t=2,p=1", config.EnvTrustedProxies: "127.0.0.1/32",
+	}})
+	hashOf := func() string {
+		u, err := e.Server.Users.ByUsername(ctx, e.Server.DB, "carol")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u.PasswordHash
+	}
+	if !strings.Contains(hashOf(), "$m=19456,t=2,p=1$") {
+		t.Fatalf("setup: %s", hashOf())
+	}
+	c := e.NewClient()
+	c.Login("carol", "carol password 1")
+	if h := hashOf(); !strings.Contains(h, "$m=65536,t=2,p=1$") {
+		t.Fatalf("after a sign-in the hash is still %s", h)
+	}
+	e.NewClient().Login("carol", "carol password 1") // the new hash verifies
+
+	// Unknown user and wrong password, interleaved, each from its own IP
+	// (the limits stay out of the way).
+	var unknown, wrong []time.Duration
+	for i := 0; i < 16; i++ {
+		for _, name := range []string{"carol", "nobody-" + fmt.Sprint(i)} {
+			x := e.NewClient()
+			x.Headers["X-Forwarded-For"] = fmt.Sprintf("198.51.100.%d", 2*i+len(name)%2+1)
+			start := time.Now()
+			r := x.Do("POST", api.PathLogin, map[string]string{"username": name, "password": "not the password"})
+			d := time.Since(start)
+			if r.Status != 401 || r.Code() != api.CodeInvalidCredentials {
+				t.Fatalf("%s: %d %s", name, r.Status, r.Body)
+			}
+			if name == "carol" {
+				wrong = append(wrong, d)
+			} else {
+				unknown = append(unknown, d)
+			}
+		}
+	}
+	mu, mw := median(unknown), median(wrong)
+	if diff := float64(mu-mw) / float64(mw); diff > 0.10 || diff < -0.10 {
+		t.Fatalf("unknown user median %v, wrong password median %v: %.0f%% apart, want within 10%%", mu, mw, 100*diff)
+	}
+	t.Logf("unknown user median %v, wrong password median %v (argon2 %s)", mu, mw, account.Params{Memory: 65536, Time: 2, Threads: 1})
+}
+
+func median(d []time.Duration) time.Duration {
+	s := slices.Clone(d)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
