@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/uptrace/bun"
 	"golang.org/x/text/unicode/norm"
@@ -51,6 +52,17 @@ func NormalizeUsername(name string) string {
 // NormalizeEmail returns the look-up key of an email address.
 func NormalizeEmail(email string) string {
 	return strings.ToLower(strings.TrimSpace(email))
+}
+
+// MaskEmail shows enough of an address to recognise it: a***@example.com
+// ("***" when it has no local part).
+func MaskEmail(email string) string {
+	at := strings.LastIndexByte(email, '@')
+	if at <= 0 {
+		return "***"
+	}
+	first, _ := utf8.DecodeRuneInString(email)
+	return string(first) + "***" + email[at:]
 }
 
 // ValidUsername reports whether name may be given to a new user.

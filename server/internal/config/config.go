@@ -34,6 +34,9 @@ type Config struct {
 	SessionIdle time.Duration
 	// SessionMax ends a session this long after sign-in, whatever its use.
 	SessionMax time.Duration
+	// TokenIdle and TokenMax are the same for the RustDesk client's
+	// bearer tokens.
+	TokenIdle, TokenMax time.Duration
 	// AllowSharedKeyFile accepts a key file that group or others may read
 	// or write, with a warning (for orchestrators that mount secrets 0644).
 	AllowSharedKeyFile bool
@@ -58,6 +61,8 @@ const (
 	EnvTrustedProxies = "TWOFOLD_TRUSTED_PROXIES"
 	EnvSessionIdle    = "TWOFOLD_SESSION_IDLE"
 	EnvSessionMax     = "TWOFOLD_SESSION_MAX"
+	EnvTokenIdle      = "TWOFOLD_TOKEN_IDLE"
+	EnvTokenMax       = "TWOFOLD_TOKEN_MAX"
 
 	EnvAllowSharedKeyFile = "TWOFOLD_ALLOW_SHARED_KEY_FILE"
 	EnvLogFormat          = "TWOFOLD_LOG_FORMAT"
@@ -84,6 +89,8 @@ const (
 	DefaultIssuer        = "Twofold"
 	DefaultSessionIdle   = time.Hour
 	DefaultSessionMax    = 24 * time.Hour
+	DefaultTokenIdle     = 720 * time.Hour
+	DefaultTokenMax      = 2160 * time.Hour
 	DefaultLogFormat     = "text"
 )
 
@@ -188,6 +195,11 @@ func fromEnv(getenv func(string) string, readFile func(string) ([]byte, error)) 
 	c.TFAExpiry = duration(get, EnvTFAExpiry, DefaultTFAExpiry, bad)
 	c.SessionIdle = duration(get, EnvSessionIdle, DefaultSessionIdle, bad)
 	c.SessionMax = duration(get, EnvSessionMax, DefaultSessionMax, bad)
+	c.TokenIdle = duration(get, EnvTokenIdle, DefaultTokenIdle, bad)
+	c.TokenMax = duration(get, EnvTokenMax, DefaultTokenMax, bad)
+	if c.TokenIdle > c.TokenMax {
+		bad(EnvTokenIdle, "must not be longer than %s (%s)", EnvTokenMax, c.TokenMax)
+	}
 	if c.SessionIdle > 0 && c.SessionMax > 0 && c.SessionIdle > c.SessionMax {
 		bad(EnvSessionIdle, "must not be longer than %s (%s)", EnvSessionMax, c.SessionMax)
 	}
@@ -342,6 +354,8 @@ func (c Config) LogValue() slog.Value {
 		slog.String("trusted_proxies", strings.Join(proxies, ",")),
 		slog.Duration("session_idle", c.SessionIdle),
 		slog.Duration("session_max", c.SessionMax),
+		slog.Duration("token_idle", c.TokenIdle),
+		slog.Duration("token_max", c.TokenMax),
 		slog.Bool("allow_shared_key_file", c.AllowSharedKeyFile),
 		slog.String("log_format", c.LogFormat),
 		slog.String("log_level", c.LogLevel.String()),

@@ -8,6 +8,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"twofold/server/internal/account"
 	"twofold/server/internal/audit"
 	"twofold/server/internal/db"
 	"twofold/server/internal/httpx"
@@ -70,7 +71,7 @@ func (h *Handlers) Login(w http.ResponseWriter, r *http.Request) error {
 		resp.User = &user
 	case api.StatusVerify:
 		if res.Method == api.MethodEmail {
-			resp.EmailHint = MaskEmail(res.User.Email)
+			resp.EmailHint = account.MaskEmail(res.User.Email)
 			resp.ResendAfter = int(res.ResendAfter.Seconds())
 		}
 	}
@@ -87,7 +88,7 @@ func (h *Handlers) Pending(w http.ResponseWriter, r *http.Request) error {
 	}
 	p := api.Pending{Method: a.Session.Method, ExpiresAt: a.Session.ExpiresAt.UTC()}
 	if p.Method == api.MethodEmail {
-		p.EmailHint = MaskEmail(a.User.Email)
+		p.EmailHint = account.MaskEmail(a.User.Email)
 		wait, err := h.Email.ResendAfter(r.Context(), h.DB, a.Session.ID)
 		if err != nil {
 			return err
@@ -104,7 +105,7 @@ func (h *Handlers) mailFailed(r *http.Request, err error, email string) *api.Err
 	httpx.LogFrom(r).Warn("email code not sent", "err", err)
 	ae := httpx.Fail(http.StatusServiceUnavailable, api.CodeUnavailable,
 		"The email with your code could not be sent. Try again in a moment.")
-	ae.EmailHint = MaskEmail(email)
+	ae.EmailHint = account.MaskEmail(email)
 	return ae
 }
 

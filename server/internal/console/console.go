@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -186,16 +185,6 @@ func (h *Handlers) notify(r *http.Request, u *db.User, kind notify.Kind, to stri
 	o := origin(r)
 	e.Kind, e.To, e.Username, e.Time, e.IP, e.UserAgent, e.Lang = kind, to, u.Username, h.Clock.Now(), o.IP, o.UserAgent, u.Language
 	h.Notify.Notify(e)
-}
-
-// MaskEmail shows enough of an address to recognise it: a***@example.com.
-func MaskEmail(email string) string {
-	at := strings.LastIndexByte(email, '@')
-	if at <= 0 {
-		return "***"
-	}
-	first := []rune(email[:at])[0]
-	return string(first) + "***" + email[at:]
 }
 
 // rememberLanguage stores the language the request asks for (the console

@@ -138,6 +138,20 @@ var migrations = []migration{
 			`CREATE INDEX email_challenges_user_id ON email_challenges (user_id)`,
 		},
 	},
+	{
+		name:    "0005",
+		comment: "rustdesk clients",
+		up: []string{
+			`ALTER TABLE sessions ADD COLUMN client_id TEXT NOT NULL DEFAULT ''`,
+			`ALTER TABLE sessions ADD COLUMN client_uuid TEXT NOT NULL DEFAULT ''`,
+			`CREATE TABLE known_clients (
+				user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+				client_hash {{bytes}} NOT NULL,
+				last_login_at {{time}} NOT NULL,
+				PRIMARY KEY (user_id, client_hash)
+			)`,
+		},
+	},
 }
 
 func (db *DB) render(stmt string) string {

@@ -81,6 +81,10 @@ type Session struct {
 	Kind string `bun:"kind,notnull"`
 	// Device names the client of a bearer token ("" for browsers).
 	Device string `bun:"device,notnull"`
+	// ClientID and ClientUUID identify a RustDesk client (its RustDesk id
+	// and the uuid it sends); a pending sign-in is bound to them.
+	ClientID   string `bun:"client_id,notnull"`
+	ClientUUID string `bun:"client_uuid,notnull"`
 	// Method is the awaited second factor of a pending session.
 	Method     string    `bun:"method,notnull"`
 	CreatedAt  time.Time `bun:"created_at,notnull"`
@@ -179,4 +183,15 @@ type EmailChallenge struct {
 	FirstSentAt   *time.Time `bun:"first_sent_at"`
 	LastSentAt    *time.Time `bun:"last_sent_at"`
 	CreatedAt     time.Time  `bun:"created_at,notnull"`
+}
+
+// KnownClient records that a RustDesk client (SHA-256 of its id and uuid)
+// completed a sign-in as a user: for 90 days its password attempts are
+// counted on their own, like a browser's device cookie.
+type KnownClient struct {
+	bun.BaseModel `bun:"table:known_clients"`
+
+	UserID      int64     `bun:"user_id,pk"`
+	ClientHash  []byte    `bun:"client_hash,pk"`
+	LastLoginAt time.Time `bun:"last_login_at,notnull"`
 }

@@ -12,6 +12,7 @@ import (
 	"twofold/server/internal/console"
 	"twofold/server/internal/db"
 	"twofold/server/internal/httpx"
+	"twofold/server/internal/rustdesk"
 	"twofold/shared/api"
 )
 
@@ -21,6 +22,8 @@ type Deps struct {
 	Logger  *slog.Logger
 	DB      *db.DB
 	Console *console.Handlers
+	// RustDesk serves the RustDesk client's sign-in (docs/RUSTDESK.md).
+	RustDesk *rustdesk.Handlers
 	// UI serves pages and static files; nil serves the API only.
 	UI http.Handler
 }
@@ -62,6 +65,13 @@ func New(d Deps) (http.Handler, error) {
 	t.handle("POST "+api.PathTOTPDisable, c.Full(c.TOTPDisable))
 	t.handle("POST "+api.PathBackupCodes, c.Full(c.BackupCodes))
 
+	if rd := d.RustDesk; rd != nil {
+		t.handle("POST "+rustdesk.PathLogin, plain(rd.Login))
+		t.handle("POST "+rustdesk.PathCurrentUser, plain(rd.CurrentUser))
+		t.handle("POST "+rustdesk.PathLogout, plain(rd.Logout))
+		t.handle("GET "+rustdesk.PathLoginOptions, plain(rd.LoginOptions))
+	}
+
 	mux := t.mux()
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		httpx.Error(w, r, httpx.ErrNotFound())
@@ -78,6 +88,15 @@ func New(d Deps) (http.Handler, error) {
 	h = httpx.Headers{HSTS: d.Config.Secure()}.Wrap(h)
 	h = httpx.Log(d.Logger, httpx.IPResolver{Trusted: d.Config.TrustedProxies}, h)
 	return h, nil
+}
+
+// plain adapts a handler that writes its own failures (the RustDesk
+// client's error bodies are not the console API's).
+func plain(h http.HandlerFunc) httpx.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		h(w, r)
+		return nil
+	}
 }
 
 // table collects "METHOD /path" routes so that a known path called with

@@ -30,6 +30,7 @@ import (
 	"twofold/server/internal/notify"
 	"twofold/server/internal/ratelimit"
 	"twofold/server/internal/router"
+	"twofold/server/internal/rustdesk"
 	"twofold/server/internal/secrets"
 	"twofold/server/internal/session"
 	"twofold/server/internal/signin"
@@ -129,6 +130,7 @@ func (s *Server) init(ctx context.Context, opts Options) error {
 	s.Users = account.NewService(s.DB, s.Clock, account.NewHasher(opts.HashConcurrency, s.Config.Argon2, hashMaxWait))
 	s.Sessions = session.NewManager(s.DB, s.Clock, session.Config{
 		Idle: s.Config.SessionIdle, Max: s.Config.SessionMax, Secure: s.Config.Secure(),
+		TokenIdle: s.Config.TokenIdle, TokenMax: s.Config.TokenMax,
 	})
 	s.Limiter = ratelimit.New(s.DB, s.Clock)
 	s.Audit = audit.New(s.DB, s.Clock)
@@ -150,7 +152,8 @@ func (s *Server) init(ctx context.Context, opts Options) error {
 	if err := s.bootstrapAdmin(ctx, opts.Stderr); err != nil {
 		return err
 	}
-	deps := router.Deps{Config: s.Config, Logger: s.Logger, DB: s.DB, Console: s.Console}
+	deps := router.Deps{Config: s.Config, Logger: s.Logger, DB: s.DB, Console: s.Console,
+		RustDesk: &rustdesk.Handlers{SignIn: s.SignIn, Sessions: s.Sessions, Audit: s.Audit, DB: s.DB}}
 	if opts.Static != nil {
 		if s.UI, err = webui.New(opts.Static, webui.WithDomain(s.Config.PublicURL.Host)); err != nil {
 			return err

@@ -105,11 +105,14 @@ type Spec struct {
 	Level  string
 	// Kind is db.KindConsole (default) or db.KindRustDesk.
 	Kind string
-	// Device names a bearer token's client.
-	Device    string
-	Method    string
-	IP        string
-	UserAgent string
+	// Device names a bearer token's client; ClientID and ClientUUID
+	// identify it (RustDesk).
+	Device     string
+	ClientID   string
+	ClientUUID string
+	Method     string
+	IP         string
+	UserAgent  string
 	// Elevate: the session starts elevated for ElevationTTL (a sign-in
 	// with the password while TOTP is off).
 	Elevate bool
@@ -137,6 +140,8 @@ func (m *Manager) Create(ctx context.Context, idb bun.IDB, n Spec) (string, *Ses
 		Level:      n.Level,
 		Kind:       n.Kind,
 		Device:     truncate(n.Device, 128),
+		ClientID:   truncate(n.ClientID, 128),
+		ClientUUID: truncate(n.ClientUUID, 256),
 		Method:     n.Method,
 		CreatedAt:  now,
 		LastSeenAt: now,

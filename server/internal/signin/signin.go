@@ -13,7 +13,10 @@ package signin
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -44,6 +47,9 @@ var (
 	// ErrLoginExpired is returned when the pending sign-in is gone: timed
 	// out, out of tries, or already completed.
 	ErrLoginExpired = errors.New("sign-in expired")
+	// ErrEnrollmentRequired is returned to a client that cannot enrol
+	// (RustDesk) for a user who must set up TOTP first, in the console.
+	ErrEnrollmentRequired = errors.New("2FA must be set up in the console first")
 )
 
 // MailError is returned by Password when the email code could not be
@@ -94,9 +100,12 @@ type Client struct {
 	// Lang is the language the client asks for ("" when none): remembered
 	// as the user's, for mails.
 	Lang string
-	// Kind is db.KindConsole or db.KindRustDesk; Device names a client.
-	Kind   string
-	Device string
+	// Kind is db.KindConsole or db.KindRustDesk; Device names a client,
+	// ClientID and ClientUUID identify it (RustDesk).
+	Kind       string
+	Device     string
+	ClientID   string
+	ClientUUID string
 	// Replace is the token of the client's current session, ended by the
 	// new one ("" when none).
 	Replace string
@@ -193,7 +202,8 @@ func (s *Service) Password(ctx context.Context, c Client, username, password str
 		return nil, err
 	}
 	res := &Result{User: u}
-	spec := session.Spec{UserID: u.ID, Kind: c.Kind, Device: c.Device, IP: c.IP, UserAgent: c.UserAgent}
+	spec := session.Spec{UserID: u.ID, Kind: c.Kind, Device: c.Device, ClientID: c.ClientID, ClientUUID: c.ClientUUID,
+		IP: c.IP, UserAgent: c.UserAgent}
 	switch {
 	case st.Enabled:
 		// TOTP supersedes email verification: no code is mailed.
@@ -212,6 +222,9 @@ func (s *Service) Password(ctx context.Context, c Client, username, password str
 	var mailed *emailcode.Reservation
 	var capped error
 	takenAt := s.Clock.Now()
+	// Only the console can enrol: another client is told to, and gets
+	// nothing.
+	enrollOnly := spec.Level == db.LevelEnroll && c.Kind != "" && c.Kind != db.KindConsole
 	err = s.DB.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		if err := s.DB.LockUser(ctx, tx, u.ID); err != nil {
 			return err
@@ -223,6 +236,9 @@ func (s *Service) Password(ctx context.Context, c Client, username, password str
 			if err := s.Users.UpgradeHash(ctx, tx, u, rehash); err != nil {
 				return err
 			}
+		}
+		if enrollOnly {
+			return nil
 		}
 		if spec.Method == api.MethodEmail {
 			if _, err := s.Limiter.Take(ctx, tx, ratelimit.CodeMailKey(u.ID)); err != nil {
@@ -255,6 +271,9 @@ func (s *Service) Password(ctx context.Context, c Client, username, password str
 	}
 	if capped != nil {
 		return nil, capped
+	}
+	if enrollOnly {
+		return nil, ErrEnrollmentRequired
 	}
 	if mailed != nil {
 		res.ResendAfter = emailcode.Cooldown
@@ -311,7 +330,40 @@ func (s *Service) start(ctx context.Context, tx bun.Tx, c Client, u *db.User, sp
 	if err := s.Audit.Record(ctx, tx, u.ID, audit.Login, c.Origin, detail); err != nil {
 		return err
 	}
+	if spec.Kind == db.KindRustDesk && (spec.ClientID != "" || spec.ClientUUID != "") {
+		k := &db.KnownClient{UserID: u.ID, ClientHash: ClientHash(spec.ClientID, spec.ClientUUID), LastLoginAt: s.Clock.Now()}
+		if _, err := tx.NewInsert().Model(k).On("CONFLICT (user_id, client_hash) DO UPDATE").
+			Set("last_login_at = EXCLUDED.last_login_at").Exec(ctx); err != nil {
+			return fmt.Errorf("remember client of user %d: %w", u.ID, err)
+		}
+	}
 	return s.Users.SetLastLogin(ctx, tx, u)
+}
+
+// KnownDevice is how long a browser or client that signed in as a user
+// keeps its own password counter (API.md "Limits": 90 days).
+const KnownDevice = 90 * 24 * time.Hour
+
+// ClientHash identifies a RustDesk client by its id and uuid.
+func ClientHash(id, uuid string) []byte {
+	h := sha256.Sum256([]byte(id + "\x00" + uuid))
+	return h[:]
+}
+
+// KnownClient returns the device identity of a RustDesk client (id,
+// uuid) that completed a sign-in as userID in the last 90 days, or "".
+func (s *Service) KnownClient(ctx context.Context, userID int64, id, uuid string) string {
+	if id == "" && uuid == "" {
+		return ""
+	}
+	hash := ClientHash(id, uuid)
+	n, err := s.DB.NewSelect().Model((*db.KnownClient)(nil)).Where("user_id = ?", userID).Where("client_hash = ?", hash).
+		Where("last_login_at > ?", s.Clock.Now().Add(-KnownDevice)).Count(ctx)
+	if err != nil || n == 0 {
+		// Unknown, or not readable now: counted like any other client.
+		return ""
+	}
+	return hex.EncodeToString(hash[:12])
 }
 
 // Verify is the second step of a sign-in: code for the pending session.
@@ -346,7 +398,7 @@ func (s *Service) Verify(ctx context.Context, c Client, pending *session.Session
 			return err
 		}
 		spec := session.Spec{UserID: u.ID, Level: db.LevelFull, Kind: pending.Kind, Device: pending.Device,
-			IP: c.IP, UserAgent: c.UserAgent}
+			ClientID: pending.ClientID, ClientUUID: pending.ClientUUID, IP: c.IP, UserAgent: c.UserAgent}
 		if kind == EmailCode {
 			// TOTP is off: the password was given less than a minute
 			// ago, and it counts as a step-up (API.md).
