@@ -364,43 +364,43 @@ func (h *Handlers) bearer(r *http.Request) (*session.Session, error) {
 	return s, nil
 }
 
-// CurrentUser is POST /api/currentUser: the token's user; 401 when the
-// token is invalid or revoked (the client then signs out).
-func (h *Handlers) CurrentUser(w http.ResponseWriter, r *http.Request) {
+// authorized answers 401 (or the failure) unless the request carries the
+// bearer token of a full RustDesk session, which it returns.
+func (h *Handlers) authorized(w http.ResponseWriter, r *http.Request) (*session.Session, bool) {
 	var q ClientRequest
-	if err := decode(w, r, &q); err != nil && !errors.Is(err, errBadRequest) {
-		fail(w, r, err)
-		return
+	if err := decode(w, r, &q); errors.Is(err, errTooBig) {
+		writeJSON(w, http.StatusRequestEntityTooLarge, errorBody{"Request body too large"})
+		return nil, false
 	}
+	// The body ({"id","uuid"}) says nothing the token does not: a missing
+	// or malformed one is not refused.
 	s, err := h.bearer(r)
 	switch {
 	case errors.Is(err, session.ErrNoSession), errors.Is(err, session.ErrExpired):
 		writeJSON(w, http.StatusUnauthorized, errorBody{msgUnauthorized})
-		return
+		return nil, false
 	case err != nil:
 		fail(w, r, err)
-		return
+		return nil, false
 	}
-	writeJSON(w, http.StatusOK, userOf(s.User))
+	return s, true
+}
+
+// CurrentUser is POST /api/currentUser: the token's user; 401 when the
+// token is invalid or revoked (the client then signs out).
+func (h *Handlers) CurrentUser(w http.ResponseWriter, r *http.Request) {
+	if s, ok := h.authorized(w, r); ok {
+		writeJSON(w, http.StatusOK, userOf(s.User))
+	}
 }
 
 // Logout is POST /api/logout: the token dies.
 func (h *Handlers) Logout(w http.ResponseWriter, r *http.Request) {
-	var q ClientRequest
-	if err := decode(w, r, &q); errors.Is(err, errTooBig) {
-		writeJSON(w, http.StatusRequestEntityTooLarge, errorBody{"Request body too large"})
+	s, ok := h.authorized(w, r)
+	if !ok {
 		return
 	}
-	s, err := h.bearer(r)
-	switch {
-	case errors.Is(err, session.ErrNoSession), errors.Is(err, session.ErrExpired):
-		writeJSON(w, http.StatusUnauthorized, errorBody{msgUnauthorized})
-		return
-	case err != nil:
-		fail(w, r, err)
-		return
-	}
-	err = h.DB.Tx(r.Context(), func(ctx context.Context, tx bun.Tx) error {
+	err := h.DB.Tx(r.Context(), func(ctx context.Context, tx bun.Tx) error {
 		if err := h.Sessions.Delete(ctx, tx, s.ID); err != nil {
 			return err
 		}
