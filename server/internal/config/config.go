@@ -38,6 +38,9 @@ type Config struct {
 	// LogFormat is "text" or "json"; LogLevel the least level logged.
 	LogFormat string
 	LogLevel  slog.Level
+	// Enforce2FA is TWOFOLD_ENFORCE_2FA: which users must use TOTP by role,
+	// Enforce2FANone, Enforce2FAAdmins or Enforce2FAAll.
+	Enforce2FA string
 }
 
 // Variable names, as in docs/API.md.
@@ -58,6 +61,7 @@ const (
 	EnvAllowSharedKeyFile = "TWOFOLD_ALLOW_SHARED_KEY_FILE"
 	EnvLogFormat          = "TWOFOLD_LOG_FORMAT"
 	EnvLogLevel           = "TWOFOLD_LOG_LEVEL"
+	EnvEnforce2FA         = "TWOFOLD_ENFORCE_2FA"
 
 	// FileSuffix names the variant of a secret's variable that gives a
 	// file to read it from: TWOFOLD_DATABASE_URL_FILE=/run/secrets/db.
@@ -80,6 +84,14 @@ const (
 	DefaultSessionIdle   = time.Hour
 	DefaultSessionMax    = 24 * time.Hour
 	DefaultLogFormat     = "text"
+)
+
+// Values of TWOFOLD_ENFORCE_2FA: nobody by role, every administrator, or
+// every user must use TOTP.
+const (
+	Enforce2FANone   = "none"
+	Enforce2FAAdmins = "admins"
+	Enforce2FAAll    = "all"
 )
 
 // FromEnv reads and validates the configuration. getenv is os.Getenv in
@@ -240,6 +252,13 @@ func fromEnv(getenv func(string) string, readFile func(string) ([]byte, error)) 
 		}
 	}
 
+	switch v := strings.ToLower(get(EnvEnforce2FA, Enforce2FANone)); v {
+	case Enforce2FANone, Enforce2FAAdmins, Enforce2FAAll:
+		c.Enforce2FA = v
+	default:
+		bad(EnvEnforce2FA, "%q is not one of none, admins, all", v)
+	}
+
 	if err := errors.Join(errs...); err != nil {
 		return Config{}, fmt.Errorf("invalid configuration:\n%w", err)
 	}
@@ -331,6 +350,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Bool("allow_shared_key_file", c.AllowSharedKeyFile),
 		slog.String("log_format", c.LogFormat),
 		slog.String("log_level", c.LogLevel.String()),
+		slog.String("enforce_2fa", c.Enforce2FA),
 	)
 }
 

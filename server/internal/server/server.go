@@ -135,7 +135,7 @@ func (s *Server) init(ctx context.Context, opts Options) error {
 	s.SignIn = &signin.Service{
 		DB: s.DB, Clock: s.Clock, Logger: s.Logger, Users: s.Users, Sessions: s.Sessions,
 		Limiter: s.Limiter, Audit: s.Audit, TOTP: s.TOTP, Backup: s.Backup,
-		Email: s.Email, Notify: s.Notify, Enforce: signin.EnforceNone,
+		Email: s.Email, Notify: s.Notify, Enforce: signin.Enforcement(s.Config.Enforce2FA),
 	}
 	s.Console = &console.Handlers{
 		DB: s.DB, Clock: s.Clock, Users: s.Users, Sessions: s.Sessions,
