@@ -168,7 +168,7 @@ func (s *Server) bootstrapAdmin(ctx context.Context, stderr io.Writer) error {
 		if s.Config.Production() {
 			return fmt.Errorf("the database has no user: set %s for the first admin, or create one with `twofold user create --username NAME --email EMAIL --admin`", config.EnvAdminPassword)
 		}
-		password = RandomPassword()
+		password = account.RandomPassword()
 	}
 	_, err = s.Users.Create(ctx, s.DB, account.NewUser{Username: "admin", Password: password, IsAdmin: true})
 	var pe *account.PolicyError
@@ -185,20 +185,6 @@ func (s *Server) bootstrapAdmin(ctx context.Context, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "\n  First admin account created. Sign in at %s\n    username: admin\n    password: %s\n  This password is shown once; change it in Settings.\n\n", s.Config.PublicURL, password)
 	}
 	return nil
-}
-
-// RandomPassword returns a password of about 99 random bits that is easy
-// to read and type: four groups of five characters without look-alikes.
-func RandomPassword() string {
-	const alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
-	b := make([]byte, 0, 23)
-	for i := 0; i < 20; i++ {
-		if i > 0 && i%5 == 0 {
-			b = append(b, '-')
-		}
-		b = append(b, alphabet[randIntn(len(alphabet))])
-	}
-	return string(b)
 }
 
 // mailer picks the mail sender: SMTP when configured; otherwise mails are
