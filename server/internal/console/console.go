@@ -10,6 +10,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"twofold/server/internal/account"
+	"twofold/server/internal/admin"
 	"twofold/server/internal/audit"
 	"twofold/server/internal/clock"
 	"twofold/server/internal/db"
@@ -40,6 +41,8 @@ type Handlers struct {
 	SignIn   *signin.Service
 	// CodeKey signs device cookies.
 	CodeKey *secrets.CodeKey
+	// Admin runs the administrators' operations (admin_*.go).
+	Admin *admin.Service
 }
 
 type ctxKey struct{}

@@ -17,6 +17,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"twofold/server/internal/account"
+	"twofold/server/internal/admin"
 	"twofold/server/internal/audit"
 	"twofold/server/internal/clock"
 	"twofold/server/internal/config"
@@ -70,6 +71,7 @@ type Server struct {
 	Mail     mail.Sender
 	Notify   *notify.Notifier
 	SignIn   *signin.Service
+	Admin    *admin.Service
 	Console  *console.Handlers
 	UI       *webui.UI
 	Handler  http.Handler
@@ -137,10 +139,15 @@ func (s *Server) init(ctx context.Context, opts Options) error {
 		Limiter: s.Limiter, Audit: s.Audit, TOTP: s.TOTP, Backup: s.Backup,
 		Email: s.Email, Notify: s.Notify, Enforce: signin.Enforcement(s.Config.Enforce2FA),
 	}
+	s.Admin = &admin.Service{
+		DB: s.DB, Clock: s.Clock, Users: s.Users, Sessions: s.Sessions, Limiter: s.Limiter,
+		Audit: s.Audit, TOTP: s.TOTP, Backup: s.Backup, Enforce: s.SignIn.Enforce,
+	}
 	s.Console = &console.Handlers{
 		DB: s.DB, Clock: s.Clock, Users: s.Users, Sessions: s.Sessions,
 		Limiter: s.Limiter, Audit: s.Audit, TOTP: s.TOTP, Backup: s.Backup,
 		Email: s.Email, Notify: s.Notify, SignIn: s.SignIn, CodeKey: s.CodeKey,
+		Admin: s.Admin,
 	}
 	if err := s.bootstrapAdmin(ctx, opts.Stderr); err != nil {
 		return err
