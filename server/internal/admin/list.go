@@ -22,7 +22,8 @@ type Query struct {
 	Page, PerPage int
 }
 
-// List returns one page of the users matching q, by username, described,
+// List returns one page of the users matching q, by username (code-point
+// order of the lower-cased usernames), described,
 // and how many users match in all. It reads the normalised keys of
 // usernames and emails (lower-cased in Go with Unicode rules: SQLite's
 // lower() is ASCII-only), so the match is case-insensitive for every
@@ -42,13 +43,23 @@ func (s *Service) List(ctx context.Context, idb bun.IDB, q Query) ([]api.AdminUs
 		return nil, 0, fmt.Errorf("count users: %w", err)
 	}
 	var users []db.User
-	err = match(idb.NewSelect().Model(&users)).OrderExpr("username_key, id").
+	err = match(idb.NewSelect().Model(&users)).OrderExpr(s.byUsername()).
 		Limit(int64(q.PerPage)).Offset(int64(q.Page-1) * int64(q.PerPage)).Scan(ctx)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list users: %w", err)
 	}
 	out, err := s.Describe(ctx, idb, users)
 	return out, total, err
+}
+
+// byUsername orders users by their lower-cased username in code-point
+// order on both engines (SQLite compares bytes; PostgreSQL would follow the
+// database's collation), so pages are the same on both.
+func (s *Service) byUsername() string {
+	if s.DB.Kind == db.Postgres {
+		return `username_key COLLATE "C", id`
+	}
+	return "username_key, id"
 }
 
 // contains is the engine's "column contains ?" test: a plain substring
