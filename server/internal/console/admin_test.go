@@ -14,7 +14,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/uptrace/bun"
+
 	"twofold/server/internal/account"
+	"twofold/server/internal/audit"
 	"twofold/server/internal/config"
 	"twofold/server/internal/db"
 	"twofold/server/internal/servertest"
@@ -938,4 +941,145 @@ func TestAdminEvents(t *testing.T) {
 			}
 		}
 	})
+}
+
+// enforcedJourney runs the life of a user who must use TOTP and has none:
+// after the password only enrolment works; enabling TOTP makes the
+// session full; 2FA cannot be turned off; renewing works; after an
+// administrator's reset the next sign-in asks for enrolment again.
+func enforcedJourney(t *testing.T, e *servertest.Env, username, password string) {
+	t.Helper()
+	ctx := context.Background()
+	c := e.NewClient()
+	var lr api.LoginResponse
+	c.Login(username, password).JSON(t, &lr)
+	if lr.Status != api.StatusEnroll || lr.User != nil {
+		t.Fatalf("%s: login: %+v", username, lr)
+	}
+	var acc api.Account
+	c.Must(200, "GET", api.PathAccount, nil).JSON(t, &acc)
+	if !acc.TFA.Enforced || acc.Session != db.LevelEnroll || acc.TFA.State != api.TFANotEnabled {
+		t.Fatalf("%s: enrolment account: %+v", username, acc)
+	}
+	for _, p := range []struct{ method, path string }{
+		{"GET", api.PathEvents}, {"GET", api.PathSessions}, {"PUT", api.PathAccount}, {"POST", api.PathTOTPDisable},
+		{"POST", api.PathBackupCodes}, {"POST", api.PathAccountVerify}, {"GET", api.PathAdminUsers}, {"GET", api.PathAdminEvents},
+	} {
+		if r := c.Do(p.method, p.path, `{}`); r.Status != 403 || r.Code() != api.CodeEnrollmentRequired {
+			t.Errorf("%s: %s %s in an enrolment session: %d %s", username, p.method, p.path, r.Status, r.Body)
+		}
+	}
+	en := enable(t, e, c, nil)
+	c.Must(200, "GET", api.PathEvents, nil)
+	c.Must(200, "GET", api.PathAccount, nil).JSON(t, &acc)
+	if acc.Session != db.LevelFull || acc.TFA.State != api.TFAEnabled || !acc.TFA.Enforced {
+		t.Fatalf("%s: after enrolling: %+v", username, acc)
+	}
+	if r := c.Do("POST", api.PathTOTPDisable, map[string]string{"code": code(t, en.secret, e.Clock.Now())}); r.Status != 403 || r.Code() != api.CodeForbidden {
+		t.Fatalf("%s: disable while enforced: %d %s", username, r.Status, r.Body)
+	}
+	// Renewing works (the refused disable consumed no code).
+	var setup api.TOTPSetup
+	c.Must(200, "POST", api.PathTOTPSetup, map[string]string{"code": code(t, en.secret, e.Clock.Now())}).JSON(t, &setup)
+	c.Must(200, "POST", api.PathTOTPEnable, map[string]string{"code": code(t, setup.Secret, e.Clock.Now())})
+	e.Clock.Advance(30 * time.Second)
+	// An administrator's reset: enrolment again at the next sign-in.
+	err := e.Server.DB.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		users, err := e.Server.Admin.Lock(ctx, tx, false, userID(t, e, username))
+		if err != nil {
+			return err
+		}
+		return e.Server.Admin.ResetTFA(ctx, tx, users[0], 0, audit.Origin{Actor: "test"})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := c.Do("GET", api.PathAccount, nil); r.Status != 401 {
+		t.Fatalf("%s: session after the reset: %d", username, r.Status)
+	}
+	e.NewClient().Login(username, password).JSON(t, &lr)
+	if lr.Status != api.StatusEnroll {
+		t.Fatalf("%s: login after the reset: %+v", username, lr)
+	}
+}
+
+// TestEnforced2FA: 2FA enforced per user (an administrator's PATCH) or by
+// role (TWOFOLD_ENFORCE_2FA=all, =admins); Account.tfa.enforced and
+// AdminUser.tfa.enforced are true for either cause.
+func TestEnforced2FA(t *testing.T) {
+	cases := []struct {
+		name    string
+		enforce string
+		run     func(t *testing.T, e *servertest.Env, mails *smtptest.Server, ad *servertest.Client)
+	}{
+		{"per user", "", func(t *testing.T, e *servertest.Env, _ *smtptest.Server, ad *servertest.Client) {
+			bobID := newUser(t, e, userNamed("bob", "bob password 1"))
+			var lr api.LoginResponse
+			e.NewClient().Login("bob", "bob password 1").JSON(t, &lr)
+			if lr.Status != api.StatusOK {
+				t.Fatalf("before enforcement: %+v", lr)
+			}
+			var u api.AdminUser
+			ad.Must(200, "PATCH", userPath(api.PathAdminUser, bobID), map[string]any{"tfa_enforced": true}).JSON(t, &u)
+			if !u.TFAEnforced || !u.TFA.Enforced {
+				t.Fatalf("after PATCH: %+v", u)
+			}
+			enforcedJourney(t, e, "bob", "bob password 1")
+			// The administrator is not enforced.
+			e.NewClient().Login(admin, servertest.AdminPassword).JSON(t, &lr)
+			if lr.Status != api.StatusOK {
+				t.Fatalf("admin: %+v", lr)
+			}
+		}},
+		{"all", "all", func(t *testing.T, e *servertest.Env, mails *smtptest.Server, _ *servertest.Client) {
+			newUser(t, e, userNamed("bob", "bob password 1"))
+			enforcedJourney(t, e, "bob", "bob password 1")
+			enforcedJourney(t, e, admin, servertest.AdminPassword)
+			// With email verification, enrolment comes after the code.
+			newUser(t, e, userNamed("dave", "dave password 1", "dave@example.com"))
+			if _, err := e.Server.DB.NewUpdate().Model((*db.User)(nil)).Set("email_verification = TRUE").Where("username_key = 'dave'").Exec(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			c := e.NewClient()
+			var lr api.LoginResponse
+			c.Login("dave", "dave password 1").JSON(t, &lr)
+			if lr.Status != api.StatusVerify || lr.Method != api.MethodEmail {
+				t.Fatalf("dave: %+v", lr)
+			}
+			got := mails.Wait(0, smtptest.To("dave@example.com")).Code()
+			c.Must(200, "POST", api.PathVerify, map[string]string{"code": got}).JSON(t, &lr)
+			if lr.Status != api.StatusEnroll {
+				t.Fatalf("dave after the email code: %+v", lr)
+			}
+		}},
+		{"admins", "admins", func(t *testing.T, e *servertest.Env, _ *smtptest.Server, _ *servertest.Client) {
+			newUser(t, e, userNamed("bob", "bob password 1"))
+			var lr api.LoginResponse
+			bob := e.NewClient()
+			bob.Login("bob", "bob password 1").JSON(t, &lr)
+			var acc api.Account
+			bob.Must(200, "GET", api.PathAccount, nil).JSON(t, &acc)
+			if lr.Status != api.StatusOK || acc.TFA.Enforced {
+				t.Fatalf("bob, no admin: %+v %+v", lr, acc.TFA)
+			}
+			enforcedJourney(t, e, admin, servertest.AdminPassword)
+			// Made an administrator, bob must enrol at his next sign-in.
+			if _, err := e.Server.DB.NewUpdate().Model((*db.User)(nil)).Set("is_admin = TRUE").Where("username_key = 'bob'").Exec(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			enforcedJourney(t, e, "bob", "bob password 1")
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			testdb.Engines(t, func(t *testing.T, dbURL string) {
+				vars := []string{}
+				if tc.enforce != "" {
+					vars = append(vars, config.EnvEnforce2FA, tc.enforce)
+				}
+				e, mails, ad := adminServer(t, dbURL, vars...)
+				tc.run(t, e, mails, ad)
+			})
+		})
+	}
 }
