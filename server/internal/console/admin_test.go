@@ -389,6 +389,9 @@ func TestAdminCreateUser(t *testing.T) {
 			cr.User.TFA.State != api.TFANotEnabled || cr.User.LastLogin != nil || cr.User.Disabled {
 			t.Fatalf("created: %s", r.Body)
 		}
+		if strings.Contains(e.Logs.String(), cr.Password) {
+			t.Fatal("the generated password is in the log")
+		}
 		var lr api.LoginResponse
 		e.NewClient().Login("carol", cr.Password).JSON(t, &lr)
 		if lr.Status != api.StatusOK {
