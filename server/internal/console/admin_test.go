@@ -125,6 +125,7 @@ func TestAdminRefusesOthers(t *testing.T) {
 		adminID := userID(t, e, admin)
 		bob := e.NewClient()
 		bob.Login("bob", "bob password 1")
+		bob.Headers["Accept-Language"] = "fr" // not even the language is stored
 		// The admin's own cookie, with a bearer token of the admin: the
 		// token is refused before the cookie is looked at.
 		bearer := e.NewClient()

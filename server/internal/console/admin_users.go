@@ -40,14 +40,15 @@ func errNoEmail() *api.Error {
 
 // AdminOnly wraps next for full sessions of administrators: no session → 401
 // unauthorized; a session of anyone else → 403 forbidden, before the body
-// or anything else of the request is looked at.
+// or anything else of the request is looked at, and before anything is
+// written (not even the language the request asks for).
 func (h *Handlers) AdminOnly(next httpx.HandlerFunc) httpx.HandlerFunc {
-	return h.Full(func(w http.ResponseWriter, r *http.Request) error {
-		if a := AuthFrom(r.Context()); !a.User.IsAdmin || a.User.Disabled {
+	return h.require(next, func(u *db.User) error {
+		if !u.IsAdmin || u.Disabled {
 			return errNotAdmin()
 		}
-		return next(w, r)
-	})
+		return nil
+	}, db.LevelFull)
 }
 
 // pathID is the {id} of an admin path; anything but a positive integer is

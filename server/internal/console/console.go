@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -63,6 +64,12 @@ func AuthFrom(ctx context.Context) *Auth {
 // otherwise 401 unauthorized (and the cookie is dropped). An enrolment
 // session reaching anything else gets 403 enrollment_required.
 func (h *Handlers) Require(next httpx.HandlerFunc, levels ...string) httpx.HandlerFunc {
+	return h.require(next, nil, levels...)
+}
+
+// require is Require with allow, which refuses a user of a session of the
+// right level before anything is written (the administrators' check).
+func (h *Handlers) require(next httpx.HandlerFunc, allow func(*db.User) error, levels ...string) httpx.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		a, err := h.load(r)
 		if errors.Is(err, session.ErrExpired) || errors.Is(err, session.ErrNoSession) {
@@ -72,13 +79,17 @@ func (h *Handlers) Require(next httpx.HandlerFunc, levels ...string) httpx.Handl
 		if err != nil {
 			return err
 		}
+		ok := slices.Contains(levels, a.Session.Level)
+		if ok && allow != nil {
+			if err := allow(a.User); err != nil {
+				return err
+			}
+		}
 		if err := h.rememberLanguage(r, a.User); err != nil {
 			return err
 		}
-		for _, l := range levels {
-			if a.Session.Level == l {
-				return next(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, a)))
-			}
+		if ok {
+			return next(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, a)))
 		}
 		if a.Session.Level == db.LevelEnroll {
 			return httpx.Fail(http.StatusForbidden, api.CodeEnrollmentRequired, "Set up two-factor authentication first.")
