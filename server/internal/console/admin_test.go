@@ -1087,3 +1087,56 @@ func TestEnforced2FA(t *testing.T) {
 		})
 	}
 }
+
+// TestAdminFaultsLeaveNothingHalfDone: a database fault at any write of an
+// administrator's change answers 503 and leaves the database as it was
+// (the step-up code unconsumed, no event, no session ended); the same
+// request then succeeds.
+func TestAdminFaultsLeaveNothingHalfDone(t *testing.T) {
+	testdb.Engines(t, func(t *testing.T, dbURL string) {
+		probe := &testdb.Probe{}
+		e := servertest.Start(t, dbURL, servertest.Options{DBHooks: []bun.QueryHook{probe}})
+		ad := e.NewClient()
+		ad.Login(admin, servertest.AdminPassword)
+		en := enable(t, e, ad, nil)
+		bobID := newUser(t, e, userNamed("bob", "bob password 1", "bob@example.com"))
+		bob := e.NewClient()
+		bob.Login("bob", "bob password 1")
+		enable(t, e, bob, nil)
+		bob = loginTOTP(t, e, "bob", "bob password 1")
+		for i := 0; i < 3; i++ {
+			bob.Do("POST", api.PathVerify, map[string]string{"code": "000000"})
+		}
+		token(t, e, bobID)
+		for _, c := range []struct {
+			name, method, path string
+			body               map[string]any
+			status             int
+		}{
+			{"create", "POST", api.PathAdminUsers, map[string]any{"username": "carol", "email": "carol@example.com", "reason": "r"}, 201},
+			{"disable", "PATCH", userPath(api.PathAdminUser, bobID), map[string]any{"disabled": true, "tfa_enforced": true, "reason": "r"}, 200},
+			{"enable", "PATCH", userPath(api.PathAdminUser, bobID), map[string]any{"disabled": false}, 200},
+			{"unlock", "POST", userPath(api.PathAdminUserUnlock, bobID), map[string]any{"reason": "r"}, 200},
+			{"reset 2FA", "POST", userPath(api.PathAdminUserReset2FA, bobID), map[string]any{"reason": "r"}, 200},
+			{"sign out", "POST", userPath(api.PathAdminUserSignOut, bobID), map[string]any{"reason": "r"}, 204},
+		} {
+			// No elevation left: the code is checked and consumed in
+			// the change's transaction.
+			e.Clock.Advance(6 * time.Minute)
+			ad.Must(200, "GET", api.PathAccount, nil)
+			before := snapshot(t, e)
+			c.body["code"] = code(t, en.secret, e.Clock.Now())
+			r := faultEach(t, e, probe, func() *servertest.Response { return ad.Do(c.method, c.path, c.body) }, func(k int) {
+				if after := snapshot(t, e); after != before {
+					t.Fatalf("%s, fault at write %d: the database changed:\nbefore %s\nafter  %s", c.name, k, before, after)
+				}
+			})
+			if r.Status != c.status {
+				t.Fatalf("%s after the faults: %d %s", c.name, r.Status, r.Body)
+			}
+			if snapshot(t, e) == before {
+				t.Fatalf("%s changed nothing", c.name)
+			}
+		}
+	})
+}
