@@ -98,6 +98,18 @@ func (s *Service) Create(ctx context.Context, idb bun.IDB, nu NewUser) (*db.User
 	if err != nil {
 		return nil, err
 	}
+	return s.CreateHashed(ctx, idb, nu, hash)
+}
+
+// CreateHashed adds a user whose password was hashed already (HashPassword,
+// outside the transaction: it is slow on purpose); nu.Password is not
+// used. A taken username or email is ErrUsernameTaken or ErrEmailTaken,
+// checked before the insert so that the answer is exact inside a
+// transaction too.
+func (s *Service) CreateHashed(ctx context.Context, idb bun.IDB, nu NewUser, hash string) (*db.User, error) {
+	if !ValidUsername(nu.Username) {
+		return nil, ErrBadUsername
+	}
 	now := s.clock.Now()
 	u := &db.User{
 		Username:          norm.NFC.String(strings.TrimSpace(nu.Username)),
@@ -109,6 +121,18 @@ func (s *Service) Create(ctx context.Context, idb bun.IDB, nu NewUser) (*db.User
 		CreatedAt:         now,
 		UpdatedAt:         now,
 		PasswordChangedAt: now,
+	}
+	if n, err := idb.NewSelect().Model((*db.User)(nil)).Where("username_key = ?", u.UsernameKey).Count(ctx); err != nil {
+		return nil, fmt.Errorf("look up username %q: %w", u.Username, err)
+	} else if n > 0 {
+		return nil, ErrUsernameTaken
+	}
+	if u.EmailKey != nil {
+		if n, err := idb.NewSelect().Model((*db.User)(nil)).Where("email_key = ?", *u.EmailKey).Count(ctx); err != nil {
+			return nil, fmt.Errorf("look up email of %q: %w", u.Username, err)
+		} else if n > 0 {
+			return nil, ErrEmailTaken
+		}
 	}
 	if _, err := idb.NewInsert().Model(u).Returning("id").Exec(ctx); err != nil {
 		if db.IsUniqueViolation(err) {

@@ -1,12 +1,10 @@
 // Package cli is the server binary's command line: serve (default),
-// migrate, user create / reset-2fa / reset-email-verification, rotate-key.
+// migrate, user create / list / reset-2fa / reset-email-verification /
+// unlock / set-admin / disable / set-password, rotate-key.
 package cli
 
 import (
-	"bufio"
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -14,7 +12,6 @@ import (
 	"net"
 	"strings"
 
-	"twofold/server/internal/account"
 	"twofold/server/internal/clock"
 	"twofold/server/internal/config"
 	"twofold/server/internal/db"
@@ -43,11 +40,20 @@ Commands:
   migrate                       apply database migrations and exit
   user create --username U [--email E] [--admin]
                                 create a user; the password is read from standard input
-  user reset-2fa U              remove U's TOTP secret, backup codes and 2FA failure
-                                counters, and end U's sessions (email verification stays)
+  user list                     list the users: username, email, admin, disabled, 2FA
+                                state, last sign-in
+  user reset-2fa U              remove U's TOTP secret, backup codes and failure counters,
+                                and end U's sessions and tokens (email verification stays)
   user reset-email-verification U
                                 turn off email login verification for U
+  user unlock U                 clear U's password and 2FA failure counters
+  user set-admin U true|false   make U an administrator, or not
+  user disable U true|false     disable U (ending U's sessions and tokens), or enable U
+  user set-password U           replace U's password (read from standard input) and end
+                                U's sessions and tokens
   rotate-key                    re-encrypt every TOTP secret with a new key file
+Every user change is recorded in the user's activity with the actor "cli".
+The last enabled administrator can be neither demoted nor disabled.
 Configuration comes from the environment (TWOFOLD_*); see README.md.
 `
 
@@ -191,108 +197,27 @@ func openStore(ctx context.Context, env Env) (*store, error) {
 	return &store{cfg: cfg, logger: logger, db: d, key: key}, nil
 }
 
-// openUsers opens the database (migrated, key checked) for user commands.
-func openUsers(ctx context.Context, env Env) (*db.DB, *account.Service, error) {
-	st, err := openStore(ctx, env)
-	if err != nil {
-		return nil, nil, err
-	}
-	return st.db, account.NewService(st.db, clock.System{}, account.NewHasher(0, st.cfg.Argon2, 0)), nil
-}
-
 func user(ctx context.Context, env Env, args []string) error {
 	if len(args) == 0 {
-		return fmt.Errorf("user: which command? create, reset-2fa, reset-email-verification\n\n%s", usage)
+		return fmt.Errorf("user: which command? create, list, reset-2fa, reset-email-verification, unlock, set-admin, disable, set-password\n\n%s", usage)
 	}
 	switch args[0] {
 	case "create":
 		return userCreate(ctx, env, args[1:])
+	case "list":
+		return userList(ctx, env, args[1:])
 	case "reset-email-verification":
 		return userResetEmailVerification(ctx, env, args[1:])
 	case "reset-2fa":
 		return userReset2FA(ctx, env, args[1:])
+	case "unlock":
+		return userUnlock(ctx, env, args[1:])
+	case "set-admin":
+		return userSetAdmin(ctx, env, args[1:])
+	case "disable":
+		return userDisable(ctx, env, args[1:])
+	case "set-password":
+		return userSetPassword(ctx, env, args[1:])
 	}
 	return fmt.Errorf("user: unknown command %q\n\n%s", args[0], usage)
-}
-
-func userCreate(ctx context.Context, env Env, args []string) error {
-	fset := flag.NewFlagSet("user create", flag.ContinueOnError)
-	fset.SetOutput(env.Stderr)
-	username := fset.String("username", "", "username (required)")
-	email := fset.String("email", "", "email address")
-	admin := fset.Bool("admin", false, "make the user an administrator")
-	if err := fset.Parse(args); err != nil {
-		return err
-	}
-	if *username == "" || fset.NArg() > 0 {
-		return errors.New("user create: --username is required; the password is read from standard input")
-	}
-	password, err := readPassword(env.Stdin)
-	if err != nil {
-		return err
-	}
-	d, users, err := openUsers(ctx, env)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	u, err := users.Create(ctx, d, account.NewUser{Username: *username, Email: *email, Password: password, IsAdmin: *admin})
-	var pe *account.PolicyError
-	switch {
-	case errors.As(err, &pe):
-		return fmt.Errorf("user create: password refused (%s): use 8 to 256 characters, not the username, not a common password", pe.Rule)
-	case err != nil:
-		return fmt.Errorf("user create: %w", err)
-	}
-	fmt.Fprintf(env.Stdout, "created user %s (id %d)\n", u.Username, u.ID)
-	return nil
-}
-
-func readPassword(r io.Reader) (string, error) {
-	if r == nil {
-		return "", errors.New("user create: send the password on standard input")
-	}
-	line, err := bufio.NewReader(io.LimitReader(r, 4096)).ReadString('\n')
-	if err != nil && !errors.Is(err, io.EOF) {
-		return "", fmt.Errorf("read password: %w", err)
-	}
-	line = strings.TrimRight(line, "\r\n")
-	if line == "" {
-		return "", errors.New("user create: send the password on standard input (one line)")
-	}
-	return line, nil
-}
-
-// openUser opens the database for a command about one user, named by the
-// command's single argument.
-func openUser(ctx context.Context, env Env, cmd string, args []string) (*db.DB, *account.Service, *db.User, error) {
-	if len(args) != 1 {
-		return nil, nil, nil, fmt.Errorf("%s: give one username", cmd)
-	}
-	d, users, err := openUsers(ctx, env)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	u, err := users.ByUsername(ctx, d, args[0])
-	if err != nil {
-		d.Close()
-		if errors.Is(err, db.ErrNotFound) {
-			return nil, nil, nil, fmt.Errorf("%s: no user %q", cmd, args[0])
-		}
-		return nil, nil, nil, err
-	}
-	return d, users, u, nil
-}
-
-func userResetEmailVerification(ctx context.Context, env Env, args []string) error {
-	d, users, u, err := openUser(ctx, env, "user reset-email-verification", args)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := users.SetEmail(ctx, d, u, u.Email, false); err != nil {
-		return err
-	}
-	fmt.Fprintf(env.Stdout, "email login verification is off for %s\n", u.Username)
-	return nil
 }

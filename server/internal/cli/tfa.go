@@ -10,50 +10,12 @@ import (
 
 	"github.com/uptrace/bun"
 
-	"twofold/server/internal/audit"
 	"twofold/server/internal/clock"
 	"twofold/server/internal/db"
 	"twofold/server/internal/keys"
 	"twofold/server/internal/mfa/totp"
-	"twofold/server/internal/ratelimit"
 	"twofold/server/internal/secrets"
-	"twofold/server/internal/session"
 )
-
-// userReset2FA removes a user's TOTP secret, backup codes and second-factor
-// failure counters, and ends the user's sessions and tokens. Email
-// verification stays. The change is recorded with actor "cli".
-func userReset2FA(ctx context.Context, env Env, args []string) error {
-	d, _, u, err := openUser(ctx, env, "user reset-2fa", args)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	c := clock.System{}
-	limiter, sessions := ratelimit.New(d, c), session.NewManager(d, c, session.Config{})
-	err = d.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		if err := d.LockUser(ctx, tx, u.ID); err != nil {
-			return err
-		}
-		for _, m := range []any{(*db.TOTPSecret)(nil), (*db.BackupCode)(nil)} {
-			if _, err := tx.NewDelete().Model(m).Where("user_id = ?", u.ID).Exec(ctx); err != nil {
-				return err
-			}
-		}
-		if err := sessions.DeleteOthers(ctx, tx, u.ID, 0); err != nil {
-			return err
-		}
-		if err := limiter.Reset(ctx, tx, ratelimit.SecondFactorResets(u.ID)...); err != nil {
-			return err
-		}
-		return audit.New(d, c).Record(ctx, tx, u.ID, audit.TFAReset, audit.Origin{Actor: audit.ActorCLI}, "")
-	})
-	if err != nil {
-		return fmt.Errorf("user reset-2fa: %w", err)
-	}
-	fmt.Fprintf(env.Stdout, "2FA removed for %s; their sessions ended\n", u.Username)
-	return nil
-}
 
 // crashPoint marks the steps of rotate-key. The F3 tests replace it to
 // kill the process at each step and check that the next serve or

@@ -45,6 +45,9 @@ type Config struct {
 	LogLevel  slog.Level
 	// Argon2 are the password hashes' parameters (TWOFOLD_ARGON2).
 	Argon2 account.Params
+	// Enforce2FA is TWOFOLD_ENFORCE_2FA: which users must use TOTP by role,
+	// Enforce2FANone, Enforce2FAAdmins or Enforce2FAAll.
+	Enforce2FA string
 }
 
 // Variable names, as in docs/API.md.
@@ -68,6 +71,7 @@ const (
 	EnvLogFormat          = "TWOFOLD_LOG_FORMAT"
 	EnvLogLevel           = "TWOFOLD_LOG_LEVEL"
 	EnvArgon2             = "TWOFOLD_ARGON2"
+	EnvEnforce2FA         = "TWOFOLD_ENFORCE_2FA"
 
 	// FileSuffix names the variant of a secret's variable that gives a
 	// file to read it from: TWOFOLD_DATABASE_URL_FILE=/run/secrets/db.
@@ -92,6 +96,14 @@ const (
 	DefaultTokenIdle     = 720 * time.Hour
 	DefaultTokenMax      = 2160 * time.Hour
 	DefaultLogFormat     = "text"
+)
+
+// Values of TWOFOLD_ENFORCE_2FA: nobody by role, every administrator, or
+// every user must use TOTP.
+const (
+	Enforce2FANone   = "none"
+	Enforce2FAAdmins = "admins"
+	Enforce2FAAll    = "all"
 )
 
 // FromEnv reads and validates the configuration. getenv is os.Getenv in
@@ -265,6 +277,12 @@ func fromEnv(getenv func(string) string, readFile func(string) ([]byte, error)) 
 		}
 		c.Argon2 = p
 	}
+	switch v := strings.ToLower(get(EnvEnforce2FA, Enforce2FANone)); v {
+	case Enforce2FANone, Enforce2FAAdmins, Enforce2FAAll:
+		c.Enforce2FA = v
+	default:
+		bad(EnvEnforce2FA, "%q is not one of none, admins, all", v)
+	}
 
 	if err := errors.Join(errs...); err != nil {
 		return Config{}, fmt.Errorf("invalid configuration:\n%w", err)
@@ -360,6 +378,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("log_format", c.LogFormat),
 		slog.String("log_level", c.LogLevel.String()),
 		slog.String("argon2", c.Argon2.String()),
+		slog.String("enforce_2fa", c.Enforce2FA),
 	)
 }
 

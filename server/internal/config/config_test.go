@@ -163,3 +163,20 @@ func TestLogAndKeyFileOptions(t *testing.T) {
 		}
 	}
 }
+
+func TestEnforce2FA(t *testing.T) {
+	for _, tt := range []struct{ value, want string }{
+		{"", Enforce2FANone}, {"none", Enforce2FANone}, {"admins", Enforce2FAAdmins}, {"all", Enforce2FAAll}, {" ALL ", Enforce2FAAll},
+	} {
+		c, err := FromEnv(env(map[string]string{EnvEnforce2FA: tt.value}))
+		if err != nil || c.Enforce2FA != tt.want {
+			t.Errorf("%s=%q: got %q (%v), want %q", EnvEnforce2FA, tt.value, c.Enforce2FA, err, tt.want)
+		}
+	}
+	for _, bad := range []string{"admin", "everyone", "1", "true"} {
+		_, err := FromEnv(env(map[string]string{EnvEnforce2FA: bad}))
+		if err == nil || !strings.Contains(err.Error(), EnvEnforce2FA) {
+			t.Errorf("%s=%q: error %v, want one naming the variable", EnvEnforce2FA, bad, err)
+		}
+	}
+}

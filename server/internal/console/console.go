@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/uptrace/bun"
 
 	"twofold/server/internal/account"
+	"twofold/server/internal/admin"
 	"twofold/server/internal/audit"
 	"twofold/server/internal/clock"
 	"twofold/server/internal/db"
@@ -39,6 +41,8 @@ type Handlers struct {
 	SignIn   *signin.Service
 	// CodeKey signs device cookies.
 	CodeKey *secrets.CodeKey
+	// Admin runs the administrators' operations (admin_*.go).
+	Admin *admin.Service
 }
 
 type ctxKey struct{}
@@ -59,6 +63,12 @@ func AuthFrom(ctx context.Context) *Auth {
 // otherwise 401 unauthorized (and the cookie is dropped). An enrolment
 // session reaching anything else gets 403 enrollment_required.
 func (h *Handlers) Require(next httpx.HandlerFunc, levels ...string) httpx.HandlerFunc {
+	return h.require(next, nil, levels...)
+}
+
+// require is Require with allow, which refuses a user of a session of the
+// right level before anything is written (the administrators' check).
+func (h *Handlers) require(next httpx.HandlerFunc, allow func(*db.User) error, levels ...string) httpx.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		a, err := h.load(r)
 		if errors.Is(err, session.ErrExpired) || errors.Is(err, session.ErrNoSession) {
@@ -68,13 +78,17 @@ func (h *Handlers) Require(next httpx.HandlerFunc, levels ...string) httpx.Handl
 		if err != nil {
 			return err
 		}
+		ok := slices.Contains(levels, a.Session.Level)
+		if ok && allow != nil {
+			if err := allow(a.User); err != nil {
+				return err
+			}
+		}
 		if err := h.rememberLanguage(r, a.User); err != nil {
 			return err
 		}
-		for _, l := range levels {
-			if a.Session.Level == l {
-				return next(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, a)))
-			}
+		if ok {
+			return next(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, a)))
 		}
 		if a.Session.Level == db.LevelEnroll {
 			return httpx.Fail(http.StatusForbidden, api.CodeEnrollmentRequired, "Set up two-factor authentication first.")

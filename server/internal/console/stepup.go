@@ -43,6 +43,10 @@ type guard struct {
 	checked *ratelimit.Attempt
 	// enroll lets an enrolment session through (TOTP setup and enable).
 	enroll bool
+	// lock, when set, runs first in the transaction, before the user's
+	// own row lock: locks that must be taken in another order (an
+	// administrator's change locks several users in id order, admin.Lock).
+	lock func(ctx context.Context, tx bun.Tx) error
 }
 
 // checkPassword checks a password of the signed-in user under the
@@ -85,6 +89,11 @@ func (h *Handlers) guarded(r *http.Request, g guard, change func(ctx context.Con
 	var codeErr error
 	var out signin.Outcome
 	err := h.DB.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if g.lock != nil {
+			if err := g.lock(ctx, tx); err != nil {
+				return err
+			}
+		}
 		if err := h.DB.LockUser(ctx, tx, g.a.User.ID); err != nil {
 			return err
 		}

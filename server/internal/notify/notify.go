@@ -47,6 +47,13 @@ type Event struct {
 	Failures int
 	// Lang is the user's language ("en", "fr").
 	Lang string
+	// Actor is the administrator who made the change ("" when the user
+	// did); Reason is their reason, if any. Both are shown in the notice.
+	Actor  string
+	Reason string
+	// More are further changes made at once (one administrator's PATCH):
+	// their texts follow Kind's, under one subject.
+	More []Kind
 }
 
 // Notifier sends notices in the background: the change they describe is
@@ -177,6 +184,14 @@ func (n *Notifier) compose(e Event) (mail.Message, error) {
 	if e.Kind == BackupCodeUsed && e.Left <= 2 {
 		what += " " + t["backup_code_used.low"]
 	}
+	for _, k := range e.More {
+		more := t[string(k)]
+		if more == "" {
+			return mail.Message{}, fmt.Errorf("no text for notice %q in %q", k, lang)
+		}
+		what += " " + more
+		subject = t["account_changed.subject"]
+	}
 	data := notice{
 		Lang: lang,
 		What: what,
@@ -187,6 +202,13 @@ func (n *Notifier) compose(e Event) (mail.Message, error) {
 			{t["browser"], browser(e.UserAgent, t)},
 		},
 		Advice: strings.ReplaceAll(t["advice"], "{url}", n.publicURL),
+	}
+	if e.Actor != "" {
+		data.Details = append(data.Details, detail{t["by"], e.Actor})
+		if e.Reason != "" {
+			data.Details = append(data.Details, detail{t["reason"], e.Reason})
+		}
+		data.Advice = strings.ReplaceAll(t["advice.admin"], "{url}", n.publicURL)
 	}
 	text, html, err := render(noticeText, noticeHTML, data)
 	if err != nil {

@@ -71,6 +71,14 @@ func New(d Deps) (http.Handler, error) {
 		t.handle("POST "+rustdesk.PathLogout, plain(rd.Logout))
 		t.handle("GET "+rustdesk.PathLoginOptions, plain(rd.LoginOptions))
 	}
+	t.handle("GET "+api.PathAdminUsers, c.AdminOnly(c.AdminListUsers))
+	t.handle("POST "+api.PathAdminUsers, c.AdminOnly(c.AdminCreateUser))
+	t.handle("GET "+api.PathAdminUser, c.AdminOnly(c.AdminGetUser))
+	t.handle("PATCH "+api.PathAdminUser, c.AdminOnly(c.AdminPatchUser))
+	t.handle("POST "+api.PathAdminUserReset2FA, c.AdminOnly(c.AdminReset2FA))
+	t.handle("POST "+api.PathAdminUserSignOut, c.AdminOnly(c.AdminSignOut))
+	t.handle("POST "+api.PathAdminUserUnlock, c.AdminOnly(c.AdminUnlock))
+	t.handle("GET "+api.PathAdminEvents, c.AdminOnly(c.AdminEvents))
 
 	mux := t.mux()
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {

@@ -328,6 +328,15 @@ func TestTokensEndWithTheUsersSessions(t *testing.T) {
 		if a := e.post(t, "/api/currentUser", `{}`, tok); a.status != 401 {
 			t.Fatalf("after end-others: %d", a.status)
 		}
+		// An administrator's sign-out.
+		tok = wantToken(t, "sign-in", e.post(t, "/api/login", body, ""))
+		adm := e.NewClient()
+		adm.Login("admin", servertest.AdminPassword)
+		adm.Must(204, "POST", strings.Replace(api.PathAdminUserSignOut, "{id}", strconv.FormatInt(e.alice.ID, 10), 1),
+			map[string]string{"reason": "lost laptop"})
+		if a := e.post(t, "/api/currentUser", `{}`, tok); a.status != 401 {
+			t.Fatalf("after an admin's sign-out: %d", a.status)
+		}
 		tok = wantToken(t, "sign-in", e.post(t, "/api/login", body, ""))
 		e.Clock.Advance(90 * time.Minute)
 		if a := e.post(t, "/api/currentUser", `{}`, tok); a.status != 200 {

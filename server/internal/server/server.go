@@ -17,6 +17,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"twofold/server/internal/account"
+	"twofold/server/internal/admin"
 	"twofold/server/internal/audit"
 	"twofold/server/internal/clock"
 	"twofold/server/internal/config"
@@ -40,7 +41,7 @@ import (
 // hashMaxWait bounds how long a request waits for a password-hash slot
 // before it is answered 503 with Retry-After: excess load queues briefly
 // instead of growing memory without bound.
-const hashMaxWait = 5 * time.Second
+const hashMaxWait = 10 * time.Second
 
 // Options adjust a server for tests.
 type Options struct {
@@ -76,6 +77,7 @@ type Server struct {
 	Mail     mail.Sender
 	Notify   *notify.Notifier
 	SignIn   *signin.Service
+	Admin    *admin.Service
 	Console  *console.Handlers
 	UI       *webui.UI
 	Handler  http.Handler
@@ -142,12 +144,17 @@ func (s *Server) init(ctx context.Context, opts Options) error {
 	s.SignIn = &signin.Service{
 		DB: s.DB, Clock: s.Clock, Logger: s.Logger, Users: s.Users, Sessions: s.Sessions,
 		Limiter: s.Limiter, Audit: s.Audit, TOTP: s.TOTP, Backup: s.Backup,
-		Email: s.Email, Notify: s.Notify, Enforce: signin.EnforceNone,
+		Email: s.Email, Notify: s.Notify, Enforce: signin.Enforcement(s.Config.Enforce2FA),
+	}
+	s.Admin = &admin.Service{
+		DB: s.DB, Clock: s.Clock, Users: s.Users, Sessions: s.Sessions, Limiter: s.Limiter,
+		Audit: s.Audit, TOTP: s.TOTP, Backup: s.Backup, Enforce: s.SignIn.Enforce,
 	}
 	s.Console = &console.Handlers{
 		DB: s.DB, Clock: s.Clock, Users: s.Users, Sessions: s.Sessions,
 		Limiter: s.Limiter, Audit: s.Audit, TOTP: s.TOTP, Backup: s.Backup,
 		Email: s.Email, Notify: s.Notify, SignIn: s.SignIn, CodeKey: s.CodeKey,
+		Admin: s.Admin,
 	}
 	if err := s.bootstrapAdmin(ctx, opts.Stderr); err != nil {
 		return err
@@ -176,7 +183,7 @@ func (s *Server) bootstrapAdmin(ctx context.Context, stderr io.Writer) error {
 		if s.Config.Production() {
 			return fmt.Errorf("the database has no user: set %s for the first admin, or create one with `twofold user create --username NAME --email EMAIL --admin`", config.EnvAdminPassword)
 		}
-		password = RandomPassword()
+		password = account.RandomPassword()
 	}
 	_, err = s.Users.Create(ctx, s.DB, account.NewUser{Username: "admin", Password: password, IsAdmin: true})
 	var pe *account.PolicyError
@@ -193,20 +200,6 @@ func (s *Server) bootstrapAdmin(ctx context.Context, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "\n  First admin account created. Sign in at %s\n    username: admin\n    password: %s\n  This password is shown once; change it in Settings.\n\n", s.Config.PublicURL, password)
 	}
 	return nil
-}
-
-// RandomPassword returns a password of about 99 random bits that is easy
-// to read and type: four groups of five characters without look-alikes.
-func RandomPassword() string {
-	const alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
-	b := make([]byte, 0, 23)
-	for i := 0; i < 20; i++ {
-		if i > 0 && i%5 == 0 {
-			b = append(b, '-')
-		}
-		b = append(b, alphabet[randIntn(len(alphabet))])
-	}
-	return string(b)
 }
 
 // mailer picks the mail sender: SMTP when configured; otherwise mails are

@@ -88,11 +88,15 @@ type Service struct {
 	Enforce  Enforcement
 }
 
+// Applies reports whether u must use TOTP under e: by an administrator's
+// choice for u (tfa_enforced), or by role.
+func (e Enforcement) Applies(u *db.User) bool {
+	return u.TFAEnforced || e == EnforceAll || (e == EnforceAdmins && u.IsAdmin)
+}
+
 // Enforced reports whether u must use TOTP: by an administrator's choice
 // for u, or by role (TWOFOLD_ENFORCE_2FA).
-func (s *Service) Enforced(u *db.User) bool {
-	return u.TFAEnforced || s.Enforce == EnforceAll || (s.Enforce == EnforceAdmins && u.IsAdmin)
-}
+func (s *Service) Enforced(u *db.User) bool { return s.Enforce.Applies(u) }
 
 // Client is who signs in, and from where.
 type Client struct {
