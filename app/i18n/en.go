@@ -42,6 +42,7 @@ var english = map[string]string{
 	"rule.eqfield":      "The two values do not match.",
 	"rule.six_digits":   "Enter the 6-digit code.",
 	"rule.tfa_code":     "Enter the 6-digit code from your app, or a backup code (xxxxx-xxxxx).",
+	"rule.nocontrol":    "This field contains invisible control characters; type it again.",
 	"rule.invalid":      "This value is not valid.",
 
 	// API errors that belong to no field: by code (API.md), so the server's

@@ -44,6 +44,7 @@ var french = map[string]string{
 	"rule.eqfield":      "Les deux valeurs ne correspondent pas.",
 	"rule.six_digits":   "Saisissez le code à 6\u00a0chiffres.",
 	"rule.tfa_code":     "Saisissez le code à 6\u00a0chiffres de votre application, ou un code de secours (xxxxx-xxxxx).",
+	"rule.nocontrol":    "Ce champ contient des caractères de contrôle invisibles\u00a0; saisissez-le à nouveau.",
 	"rule.invalid":      "Cette valeur n’est pas valide.",
 
 	// API errors that belong to no field, by code.

@@ -29,7 +29,7 @@ type Health struct {
 
 // LoginRequest is the body of POST /api/auth/login.
 type LoginRequest struct {
-	Username string `json:"username" validate:"required,max=64"`
+	Username string `json:"username" validate:"required,max=64,nocontrol"`
 	Password string `json:"password" validate:"required,max=1024"`
 }
 
@@ -56,7 +56,7 @@ type Pending struct {
 
 // CodeRequest is the body of POST /api/auth/verify and /api/account/tfa/enable.
 type CodeRequest struct {
-	Code string `json:"code" validate:"required,max=64"`
+	Code string `json:"code" validate:"required,max=64,nocontrol=space"`
 }
 
 // User is a user as the console shows it.
@@ -94,7 +94,7 @@ type Account struct {
 // StepUp holds the optional credentials every step-up request accepts: a
 // TOTP or backup code while TOTP is on, the current password while it is off.
 type StepUp struct {
-	Code     string `json:"code,omitempty" validate:"omitempty,max=64"`
+	Code     string `json:"code,omitempty" validate:"omitempty,max=64,nocontrol=space"`
 	Password string `json:"password,omitempty" validate:"omitempty,max=1024"`
 }
 

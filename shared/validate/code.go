@@ -1,15 +1,38 @@
 package validate
 
-import "strings"
+import (
+	"strings"
+	"unicode"
+)
 
-// NormalizeCode removes what people type around a code (spaces, dashes) and
-// lower-cases it, so "ABCDE-FGHJK" and "abcde fghjk" are the same code.
+// IgnoredInCode reports whether r is something people type, paste or get
+// from an app between the characters of a code, and which is therefore
+// ignored: any Unicode white space (spaces, tabs, line breaks, no-break and
+// other typographic spaces), dashes and hyphens of any kind (including the
+// minus sign), and the invisible zero-width characters that copies from web
+// pages and PDFs carry. It is the one definition shared by NormalizeCode
+// and the server's backup-code check.
+func IgnoredInCode(r rune) bool {
+	switch r {
+	case '\u2212', // minus sign
+		'\u200b', '\u200c', '\u200d', // zero-width space, non-joiner, joiner
+		'\u2060', '\ufeff': // word joiner, zero-width no-break space (BOM)
+		return true
+	}
+	return unicode.IsSpace(r) || unicode.Is(unicode.Pd, r)
+}
+
+// NormalizeCode removes what people type around and inside a code (see
+// IgnoredInCode) and lower-cases ASCII letters, so "ABCDE-FGHJK",
+// "abcde fghjk" and "abcde\nfghjk" are the same code. Other characters are
+// kept as they are (a fullwidth digit stays a fullwidth digit, and fails
+// the code's shape later).
 func NormalizeCode(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))
 	for _, r := range s {
 		switch {
-		case r == ' ' || r == '-' || r == '\t' || r == '\n' || r == '\r':
+		case IgnoredInCode(r):
 			continue
 		case r >= 'A' && r <= 'Z':
 			b.WriteRune(r + ('a' - 'A'))

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode"
 
 	"github.com/go-playground/validator/v10"
 )
@@ -20,6 +21,37 @@ const (
 	// (checked only by the server: the list stays out of the WASM binary).
 	RuleNotCommon = "not_common"
 )
+
+// RuleNoControl is a validator tag of this package: the field holds no
+// control character (IsControl). With the parameter "space"
+// (`nocontrol=space`, for code fields) the white space that codes ignore
+// (IgnoredInCode: tabs, line breaks, ...) is allowed.
+const RuleNoControl = "nocontrol"
+
+// IsControl reports whether r is a control character, which no text field
+// takes: C0 (U+0000–U+001F), DEL, C1 (U+0080–U+009F), and the line and
+// paragraph separators U+2028 and U+2029.
+func IsControl(r rune) bool {
+	return unicode.IsControl(r) || r == '\u2028' || r == '\u2029'
+}
+
+// NoControl checks a text field: it returns RuleNoControl if s holds a
+// control character, or "". With codeSpace, the white space that codes
+// ignore is allowed (the rule is then reported as "nocontrol=space").
+func NoControl(s string, codeSpace bool) string {
+	for _, r := range s {
+		if IsControl(r) && !(codeSpace && IgnoredInCode(r)) {
+			if codeSpace {
+				return RuleNoControl + "=" + noControlSpace
+			}
+			return RuleNoControl
+		}
+	}
+	return ""
+}
+
+// noControlSpace is the parameter of RuleNoControl for code fields.
+const noControlSpace = "space"
 
 // Problems lists the fields that failed, by JSON name: an English message and
 // the failed rule (validator tag with its parameter).
@@ -62,6 +94,11 @@ func get() *validator.Validate {
 			}
 			return name
 		})
+		if err := v.RegisterValidation(RuleNoControl, func(fl validator.FieldLevel) bool {
+			return NoControl(fl.Field().String(), fl.Param() == noControlSpace) == ""
+		}); err != nil {
+			panic("validate: register " + RuleNoControl + ": " + err.Error())
+		}
 		instance = v
 	})
 	return instance
@@ -117,6 +154,8 @@ func Message(rule string) string {
 		return "Enter the 6-digit code."
 	case RuleTFACode:
 		return "Enter the 6-digit code from your app, or a backup code (xxxxx-xxxxx)."
+	case RuleNoControl:
+		return "This field contains invisible control characters; type it again."
 	}
 	return "This value is not valid."
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -22,7 +24,7 @@ var (
 	// ErrEmailTaken: another user has this email (case-insensitively).
 	ErrEmailTaken = errors.New("email already used by another account")
 	// ErrBadUsername: the username has a character or length not allowed.
-	ErrBadUsername = errors.New("username must be 1 to 64 letters, digits, '.', '_', '-' or '@'")
+	ErrBadUsername = errors.New("username must be 1 to 64 letters of one script, digits, '.', '_', '-' or '@'")
 )
 
 // PolicyError tells which rule a new password breaks.
@@ -65,17 +67,74 @@ func MaskEmail(email string) string {
 	return string(first) + "***" + email[at:]
 }
 
-// ValidUsername reports whether name may be given to a new user.
+// ValidUsername reports whether name may be given to a new user: 1 to 64
+// letters, digits and "._-@" (after trimming and NFC), with letters and
+// digits from one script, so that a look-alike of an existing name
+// ("аdmin" with a Cyrillic "а") cannot be created. The scripts that are
+// written together (Han with Hiragana and Katakana, Bopomofo or Hangul,
+// each possibly with Latin) count as one, as in the "highly restrictive"
+// level of Unicode TS #39 (section 5.2); ASCII digits and "._-@" belong to
+// every script.
 func ValidUsername(name string) bool {
-	name = strings.TrimSpace(name)
+	name = norm.NFC.String(strings.TrimSpace(name))
 	n := 0
+	var scripts []string
 	for _, r := range name {
 		n++
 		if !(unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune("._-@", r)) {
 			return false
 		}
+		if s := scriptOf(r); s != "" && !slices.Contains(scripts, s) {
+			scripts = append(scripts, s)
+		}
 	}
-	return n >= 1 && n <= 64
+	return n >= 1 && n <= 64 && oneScript(scripts)
+}
+
+// scriptOf returns the Unicode script of r, or "" for the characters that
+// every script uses (Common and Inherited: ASCII digits, "._-@", marks).
+func scriptOf(r rune) string {
+	switch {
+	case r < utf8.RuneSelf:
+		if unicode.IsLetter(r) {
+			return "Latin"
+		}
+		return ""
+	case unicode.Is(unicode.Common, r), unicode.Is(unicode.Inherited, r):
+		return ""
+	}
+	for _, name := range scriptNames {
+		if unicode.Is(unicode.Scripts[name], r) {
+			return name
+		}
+	}
+	return "Unknown"
+}
+
+// scriptNames are the names of unicode.Scripts, sorted so that look-ups
+// are deterministic.
+var scriptNames = slices.Sorted(maps.Keys(unicode.Scripts))
+
+// scriptGroups are the sets of scripts that are written together and may
+// be mixed in one username (Unicode TS #39, "highly restrictive").
+var scriptGroups = [][]string{
+	{"Latin", "Han", "Hiragana", "Katakana"}, // Japanese
+	{"Latin", "Han", "Bopomofo"},             // Chinese
+	{"Latin", "Han", "Hangul"},               // Korean
+}
+
+// oneScript reports whether the scripts of a username are one script, or
+// all in one of scriptGroups.
+func oneScript(scripts []string) bool {
+	if len(scripts) <= 1 {
+		return true
+	}
+	for _, g := range scriptGroups {
+		if !slices.ContainsFunc(scripts, func(s string) bool { return !slices.Contains(g, s) }) {
+			return true
+		}
+	}
+	return false
 }
 
 // NewUser describes a user to create.

@@ -2,10 +2,14 @@ package httpx
 
 import (
 	"context"
+	"fmt"
+	"html"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -80,18 +84,38 @@ func (res IPResolver) Resolve(r *http.Request) netip.Addr {
 		hops = append(hops, strings.Split(h, ",")...)
 	}
 	for i := len(hops) - 1; i >= 0; i-- {
-		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
-		if err != nil {
+		a, ok := parseHop(hops[i])
+		if !ok {
 			// Garbage in the chain: stop at the last address we trust.
 			return ip
 		}
-		a = a.Unmap()
 		if !res.trusted(a) {
 			return a
 		}
 		ip = a
 	}
 	return ip
+}
+
+// parseHop reads one X-Forwarded-For entry: an IP address, which some
+// proxies and load balancers write with a port ("198.51.100.12:5555",
+// "[2001:db8::1]:443") or in brackets ("[2001:db8::1]").
+func parseHop(s string) (netip.Addr, bool) {
+	s = strings.TrimSpace(s)
+	if a, err := netip.ParseAddr(s); err == nil {
+		return a.Unmap(), true
+	}
+	if ap, err := netip.ParseAddrPort(s); err == nil {
+		return ap.Addr().Unmap(), true
+	}
+	if inner, ok := strings.CutPrefix(s, "["); ok {
+		if inner, ok = strings.CutSuffix(inner, "]"); ok {
+			if a, err := netip.ParseAddr(inner); err == nil && a.Is6() {
+				return a.Unmap(), true
+			}
+		}
+	}
+	return netip.Addr{}, false
 }
 
 // statusWriter records the status and size of a response.
@@ -229,4 +253,85 @@ func CrossOrigin(publicOrigin string, next http.Handler) (http.Handler, error) {
 		Error(w, r, Fail(http.StatusForbidden, api.CodeForbidden, "Cross-site request refused."))
 	}))
 	return cop.Handler(next), nil
+}
+
+// HostCheck refuses with 403 forbidden, before anything else is looked
+// at, a request whose Host is not the public URL's host (API.md: DNS
+// rebinding; a hostile page whose name is made to resolve to this server
+// would otherwise be same-origin with it). Hosts are compared as
+// host:port, in lower case, with the public URL's default port filled in
+// (a proxy in front must pass the Host header on). /api/health and
+// /api/ready answer any Host: load balancers and orchestrators probe them
+// by address. A page (outside /api/) gets a small HTML page that links to
+// the public URL, for a person who typed another name for this server
+// ("localhost" for "127.0.0.1").
+func HostCheck(public *url.URL, next http.Handler) http.Handler {
+	want := canonicalHost(public.Host, public.Scheme)
+	home := public.Scheme + "://" + public.Host + "/"
+	page := []byte(fmt.Sprintf(wrongHostPage, html.EscapeString(home)))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if canonicalHost(r.Host, public.Scheme) == want || r.URL.Path == api.PathHealth || r.URL.Path == api.PathReady {
+			next.ServeHTTP(w, r)
+			return
+		}
+		hd := w.Header()
+		hd.Set("Content-Security-Policy", "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+		hd.Set("X-Content-Type-Options", "nosniff")
+		hd.Set("X-Frame-Options", "DENY")
+		hd.Set("Referrer-Policy", "no-referrer")
+		hd.Set("Cache-Control", "no-store")
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			got := r.Host
+			if len(got) > 100 {
+				got = got[:100] + "..."
+			}
+			Error(w, r, Fail(http.StatusForbidden, api.CodeForbidden,
+				"This server answers only at "+home+" (TWOFOLD_PUBLIC_URL), not at the host "+strconv.Quote(got)+"."))
+			return
+		}
+		setReason(r, api.CodeForbidden)
+		hd.Set("Content-Type", "text/html; charset=utf-8")
+		hd.Set("Content-Length", strconv.Itoa(len(page)))
+		w.WriteHeader(http.StatusForbidden)
+		if r.Method != http.MethodHead {
+			w.Write(page)
+		}
+	})
+}
+
+// wrongHostPage is the answer to a page asked for under another name; %s
+// is the public URL, HTML-escaped.
+const wrongHostPage = `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Twofold: wrong address</title></head>
+<body>
+<h1>Wrong address</h1>
+<p>This console answers only at <a href="%[1]s">%[1]s</a>. Open that address instead.</p>
+<p lang="fr">Cette console ne répond qu’à l’adresse <a href="%[1]s">%[1]s</a>. Ouvrez plutôt celle-ci.</p>
+</body>
+</html>
+`
+
+// canonicalHost is hostport (a Host header or a URL's host) as compared by
+// HostCheck: lower case, without a final dot, an IP address in its
+// canonical form, and the scheme's default port when none is given.
+func canonicalHost(hostport, scheme string) string {
+	host, port, err := net.SplitHostPort(hostport)
+	if err != nil {
+		host, port = hostport, ""
+		if inner, ok := strings.CutPrefix(host, "["); ok {
+			host, _ = strings.CutSuffix(inner, "]")
+		}
+	}
+	if port == "" {
+		port = "80"
+		if scheme == "https" {
+			port = "443"
+		}
+	}
+	host = strings.TrimSuffix(strings.ToLower(host), ".")
+	if a, err := netip.ParseAddr(host); err == nil {
+		host = a.String()
+	}
+	return net.JoinHostPort(host, port)
 }

@@ -2,6 +2,7 @@
 package router
 
 import (
+	"errors"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -94,6 +95,10 @@ func New(d Deps) (http.Handler, error) {
 		return nil, err
 	}
 	h = httpx.Headers{HSTS: d.Config.Secure()}.Wrap(h)
+	if d.Config.PublicURL == nil {
+		return nil, errors.New("router: no public URL to check the Host header against")
+	}
+	h = httpx.HostCheck(d.Config.PublicURL, h)
 	h = httpx.Log(d.Logger, httpx.IPResolver{Trusted: d.Config.TrustedProxies}, h)
 	return h, nil
 }

@@ -35,6 +35,8 @@ type Env struct {
 	Clock  *clock.Fake
 	HTTP   *httptest.Server
 	URL    string
+	// Host is the public URL's host, which clients send as Host.
+	Host   string
 	Dir    string
 	Stderr *SafeBuffer
 	Logs   *SafeBuffer
@@ -92,7 +94,10 @@ func Config(t testing.TB, dbURL, dir string, vars map[string]string) config.Conf
 	return cfg
 }
 
-// Start opens a server on dbURL and serves it with httptest.
+// Start opens a server on dbURL and serves it with httptest. Unless
+// opts.Vars sets TWOFOLD_PUBLIC_URL, the public URL is the address the
+// test server listens on, so the server's Host check (API.md) passes for
+// requests to URL; otherwise clients send the public URL's host (Host).
 func Start(t testing.TB, dbURL string, opts Options) *Env {
 	t.Helper()
 	if opts.Dir == "" {
@@ -102,7 +107,15 @@ func Start(t testing.TB, dbURL string, opts Options) *Env {
 		opts.Clock = clock.NewFake(time.Now())
 	}
 	e := &Env{T: t, Clock: opts.Clock, Dir: opts.Dir, Stderr: &SafeBuffer{}, Logs: &SafeBuffer{}, Vars: opts.Vars}
-	cfg := Config(t, dbURL, opts.Dir, opts.Vars)
+	// Listen first: the configuration needs the address.
+	e.HTTP = httptest.NewUnstartedServer(nil)
+	e.URL = "http://" + e.HTTP.Listener.Addr().String()
+	vars := map[string]string{config.EnvPublicURL: e.URL}
+	for k, v := range opts.Vars {
+		vars[k] = v
+	}
+	cfg := Config(t, dbURL, opts.Dir, vars)
+	e.Host = cfg.PublicURL.Host
 	s, err := server.Open(context.Background(), cfg, server.Options{
 		Clock:   opts.Clock,
 		Logger:  slog.New(slog.NewTextHandler(e.Logs, nil)),
@@ -111,11 +124,12 @@ func Start(t testing.TB, dbURL string, opts Options) *Env {
 		DBHooks: opts.DBHooks,
 	})
 	if err != nil {
+		e.HTTP.Close()
 		t.Fatalf("open server: %v", err)
 	}
 	e.Server = s
-	e.HTTP = httptest.NewServer(s.Handler)
-	e.URL = e.HTTP.URL
+	e.HTTP.Config.Handler = s.Handler
+	e.HTTP.Start()
 	t.Cleanup(func() {
 		e.HTTP.Close()
 		s.Close()
@@ -128,16 +142,25 @@ func Start(t testing.TB, dbURL string, opts Options) *Env {
 
 // Client is a browser-like JSON client with its own cookie jar.
 type Client struct {
-	T       testing.TB
-	Base    string
-	HTTP    *http.Client
+	T    testing.TB
+	Base string
+	HTTP *http.Client
+	// Headers are added to every request; "Host" sets the Host header.
 	Headers map[string]string
+	// Host is the Host header sent when Headers has none; empty: Base's.
+	Host string
 }
 
-// NewClient returns a client with an empty cookie jar.
+// NewClient returns a client with an empty cookie jar. When the public
+// URL is not the test server's address, the client sends the public URL's
+// host as Host.
 func (e *Env) NewClient() *Client {
 	jar, _ := cookiejar.New(nil)
-	return &Client{T: e.T, Base: e.URL, HTTP: &http.Client{Jar: jar, Timeout: 30 * time.Second}, Headers: map[string]string{}}
+	c := &Client{T: e.T, Base: e.URL, HTTP: &http.Client{Jar: jar, Timeout: 30 * time.Second}, Headers: map[string]string{}}
+	if "http://"+e.Host != e.URL {
+		c.Host = e.Host
+	}
+	return c
 }
 
 // Response is an answer read in full.
@@ -197,7 +220,14 @@ func (c *Client) Do(method, path string, body any) *Response {
 	if rd != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	if c.Host != "" {
+		req.Host = c.Host
+	}
 	for k, v := range c.Headers {
+		if http.CanonicalHeaderKey(k) == "Host" {
+			req.Host = v
+			continue
+		}
 		req.Header.Set(k, v)
 	}
 	res, err := c.HTTP.Do(req)

@@ -50,29 +50,30 @@ func Format(code string) string {
 	return code[:5] + "-" + code[5:]
 }
 
-// Normalize turns what a user typed into a code: case, spaces and dashes
-// ignored, look-alike letters mapped as Crockford's base32 does (o → 0,
-// i and l → 1). It returns "" if the result cannot be a code.
+// Normalize turns what a user typed into a code: case and what
+// validate.IgnoredInCode ignores (any white space, dashes, zero-width
+// characters) are dropped as validate.NormalizeCode drops them, and
+// look-alike letters are mapped as Crockford's base32 does (o → 0, i and
+// l → 1). It returns "" if the result cannot be a code.
 func Normalize(s string) string {
-	var b strings.Builder
-	for _, r := range strings.ToLower(s) {
-		switch r {
-		case ' ', '-', '\t':
-			continue
-		case 'o':
-			r = '0'
-		case 'i', 'l':
-			r = '1'
-		}
-		if !strings.ContainsRune(alphabet, r) {
-			return ""
-		}
-		b.WriteRune(r)
-	}
-	if b.Len() != Length {
+	s = validate.NormalizeCode(s)
+	if len(s) != Length {
 		return ""
 	}
-	return b.String()
+	b := []byte(s)
+	for i, c := range b {
+		switch c {
+		case 'o':
+			c = '0'
+		case 'i', 'l':
+			c = '1'
+		}
+		if strings.IndexByte(alphabet, c) < 0 {
+			return ""
+		}
+		b[i] = c
+	}
+	return string(b)
 }
 
 func random(n int) (string, error) {
