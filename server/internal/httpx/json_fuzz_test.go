@@ -32,6 +32,9 @@ var requestTypes = []struct {
 	{"StepUp", func() any { return new(api.StepUp) }, true},
 	{"AccountUpdate", func() any { return new(api.AccountUpdate) }, false},
 	{"PasswordChange", func() any { return new(api.PasswordChange) }, false},
+	{"AdminUserCreate", func() any { return new(api.AdminUserCreate) }, false},
+	{"AdminUserPatch", func() any { return new(api.AdminUserPatch) }, false},
+	{"AdminAction", func() any { return new(api.AdminAction) }, true},
 	{"struct{}", func() any { return new(struct{}) }, true},
 }
 
@@ -61,6 +64,8 @@ func FuzzDecodeRequests(f *testing.F) {
 		`{"email":"a@example.com","email_verification":true,"StepUp":{"code":"1"}}`,
 		`{"current_password":"old one","new_password":"a new one","password":"x"}`,
 		`{"current_password":"a","current_password":"b","new_password":"c"}`,
+		`{"username":"bob","email":"b@example.com","is_admin":true,"reason":"new hire"}`,
+		`{"disabled":true,"reason":"left","code":"123456"}`, `{"tfa_enforced":null}`,
 		`{"us\u0065rname":"alice","password":"x"}`,
 		`{"\u212aey":1}`,
 		strings.Repeat("[", 10001) + strings.Repeat("]", 10001),

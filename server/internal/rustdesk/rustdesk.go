@@ -7,10 +7,8 @@
 package rustdesk
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -18,7 +16,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/go-json-experiment/json"
-	"github.com/go-json-experiment/json/jsontext"
 	"github.com/uptrace/bun"
 
 	"twofold/server/internal/account"
@@ -179,26 +176,18 @@ func fail(w http.ResponseWriter, r *http.Request, err error) {
 
 var errBadRequest = errors.New("bad request")
 
-// decode reads a body of at most 64 KiB into dst: unknown members are
-// tolerated, but names must match exactly (no case folding), duplicate
-// names are refused, and so is invalid UTF-8.
-func decode(w http.ResponseWriter, r *http.Request, dst any) error {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, httpx.MaxBody))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return errTooBig
-		}
-		return errBadRequest
+// decoded maps an error of httpx.DecodeTolerant (at most 64 KiB, unknown
+// members skipped, names matched exactly, duplicate names, NUL and
+// invalid UTF-8 refused) to the client's answers.
+func decoded(err error) error {
+	var ae *api.Error
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &ae) && ae.Status == http.StatusRequestEntityTooLarge:
+		return errTooBig
 	}
-	if len(bytes.TrimSpace(body)) == 0 {
-		return errBadRequest
-	}
-	if err := json.Unmarshal(body, dst, json.RejectUnknownMembers(false), json.MatchCaseInsensitiveNames(false),
-		jsontext.AllowDuplicateNames(false), jsontext.AllowInvalidUTF8(false)); err != nil {
-		return errBadRequest
-	}
-	return nil
+	return errBadRequest
 }
 
 var errTooBig = errors.New("payload too large")
@@ -254,7 +243,7 @@ func (h *Handlers) client(r *http.Request, q *LoginRequest) signin.Client {
 // the second step of a sign-in whose challenge is "secret".
 func (h *Handlers) Login(w http.ResponseWriter, r *http.Request) {
 	var q LoginRequest
-	if err := decode(w, r, &q); err != nil {
+	if err := decoded(httpx.DecodeTolerant(w, r, &q)); err != nil {
 		if errors.Is(err, errTooBig) {
 			writeJSON(w, http.StatusRequestEntityTooLarge, errorBody{"Request body too large"})
 			return
@@ -368,7 +357,7 @@ func (h *Handlers) bearer(r *http.Request) (*session.Session, error) {
 // bearer token of a full RustDesk session, which it returns.
 func (h *Handlers) authorized(w http.ResponseWriter, r *http.Request) (*session.Session, bool) {
 	var q ClientRequest
-	if err := decode(w, r, &q); errors.Is(err, errTooBig) {
+	if err := decoded(httpx.DecodeTolerant(w, r, &q)); errors.Is(err, errTooBig) {
 		writeJSON(w, http.StatusRequestEntityTooLarge, errorBody{"Request body too large"})
 		return nil, false
 	}
