@@ -19,6 +19,7 @@ import (
 	"twofold/server/internal/mfa/totp"
 	"twofold/server/internal/notify"
 	"twofold/server/internal/ratelimit"
+	"twofold/server/internal/reset"
 	"twofold/server/internal/secrets"
 	"twofold/server/internal/session"
 	"twofold/server/internal/signin"
@@ -40,6 +41,8 @@ type Handlers struct {
 	SignIn   *signin.Service
 	// CodeKey signs device cookies.
 	CodeKey *secrets.CodeKey
+	// Reset runs the forgotten-password flow.
+	Reset *reset.Service
 }
 
 type ctxKey struct{}

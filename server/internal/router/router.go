@@ -47,6 +47,8 @@ func New(d Deps) (http.Handler, error) {
 	t.handle("POST "+api.PathResend, c.Resend)
 	t.handle("GET "+api.PathPending, c.Pending)
 	t.handle("POST "+api.PathLogout, c.Logout)
+	t.handle("POST "+api.PathPasswordReset, c.PasswordReset)
+	t.handle("POST "+api.PathPasswordResetConfirm, c.PasswordResetConfirm)
 
 	t.handle("GET "+api.PathAccount, c.Require(c.GetAccount, db.LevelFull, db.LevelEnroll))
 	t.handle("PUT "+api.PathAccount, c.Full(c.PutAccount))
@@ -61,6 +63,8 @@ func New(d Deps) (http.Handler, error) {
 	t.handle("POST "+api.PathTOTPEnable, c.Require(c.TOTPEnable, db.LevelFull, db.LevelEnroll))
 	t.handle("POST "+api.PathTOTPDisable, c.Full(c.TOTPDisable))
 	t.handle("POST "+api.PathBackupCodes, c.Full(c.BackupCodes))
+
+	t.handle("POST "+api.PathAdminUserPasswordReset, c.Full(c.AdminPasswordReset))
 
 	mux := t.mux()
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {

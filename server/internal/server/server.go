@@ -29,6 +29,7 @@ import (
 	"twofold/server/internal/mfa/totp"
 	"twofold/server/internal/notify"
 	"twofold/server/internal/ratelimit"
+	"twofold/server/internal/reset"
 	"twofold/server/internal/router"
 	"twofold/server/internal/secrets"
 	"twofold/server/internal/session"
@@ -70,6 +71,7 @@ type Server struct {
 	Mail     mail.Sender
 	Notify   *notify.Notifier
 	SignIn   *signin.Service
+	Reset    *reset.Service
 	Console  *console.Handlers
 	UI       *webui.UI
 	Handler  http.Handler
@@ -137,10 +139,15 @@ func (s *Server) init(ctx context.Context, opts Options) error {
 		Limiter: s.Limiter, Audit: s.Audit, TOTP: s.TOTP, Backup: s.Backup,
 		Email: s.Email, Notify: s.Notify, Enforce: signin.EnforceNone,
 	}
+	s.Reset = &reset.Service{
+		DB: s.DB, Clock: s.Clock, Logger: s.Logger, Users: s.Users, Sessions: s.Sessions,
+		Limiter: s.Limiter, Audit: s.Audit, Mail: s.Mail, Notify: s.Notify,
+	}
 	s.Console = &console.Handlers{
 		DB: s.DB, Clock: s.Clock, Users: s.Users, Sessions: s.Sessions,
 		Limiter: s.Limiter, Audit: s.Audit, TOTP: s.TOTP, Backup: s.Backup,
 		Email: s.Email, Notify: s.Notify, SignIn: s.SignIn, CodeKey: s.CodeKey,
+		Reset: s.Reset,
 	}
 	if err := s.bootstrapAdmin(ctx, opts.Stderr); err != nil {
 		return err
@@ -228,8 +235,12 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// Close waits for notices under way and releases the database.
+// Close waits for notices and reset mails under way and releases the
+// database.
 func (s *Server) Close() error {
+	if s.Reset != nil {
+		s.Reset.Close()
+	}
 	if s.Notify != nil {
 		s.Notify.Close()
 	}
