@@ -19,6 +19,7 @@ import (
 	"twofold/server/internal/mfa/totp"
 	"twofold/server/internal/notify"
 	"twofold/server/internal/ratelimit"
+	"twofold/server/internal/reminder"
 	"twofold/server/internal/reset"
 	"twofold/server/internal/secrets"
 	"twofold/server/internal/session"
@@ -166,6 +167,7 @@ func (h *Handlers) account(ctx context.Context, a *Auth) (*api.Account, error) {
 		TFA:               st,
 		Session:           a.Session.Level,
 		ServerTime:        h.Clock.Now(),
+		Notices:           reminder.Notices(st, h.Clock.Now()),
 	}
 	if h.Sessions.Elevated(a.Session) {
 		t := a.Session.ElevatedUntil.UTC()
