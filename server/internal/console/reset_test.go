@@ -20,6 +20,7 @@ import (
 
 	"twofold/server/internal/config"
 	"twofold/server/internal/db"
+	"twofold/server/internal/ratelimit"
 	"twofold/server/internal/servertest"
 	"twofold/server/internal/smtptest"
 	"twofold/server/internal/testdb"
@@ -548,5 +549,34 @@ func TestPasswordResetTiming(t *testing.T) {
 			}
 		}
 		t.Error(strings.Join(problems, "\n"))
+	})
+}
+
+// TestPasswordResetClearsPasswordLocks: a user locked out by wrong
+// passwords signs in with the new one at once; the second-factor counter
+// is left alone (a mailbox does not stand for the second factor).
+func TestPasswordResetClearsPasswordLocks(t *testing.T) {
+	testdb.Engines(t, func(t *testing.T, dbURL string) {
+		e, mails := resetEnv(t, dbURL, servertest.Options{})
+		ctx := context.Background()
+		c := e.NewClient()
+		for i := 0; i < 10; i++ {
+			c.Do("POST", api.PathLogin, map[string]string{"username": "alice", "password": "not the password"})
+		}
+		if r := c.Do("POST", api.PathLogin, map[string]string{"username": "alice", "password": alicePassword}); r.Status != 429 {
+			t.Fatalf("after 10 wrong passwords: %d %s", r.Status, r.Body)
+		}
+		uid := userID(t, e, "alice")
+		codeKey := ratelimit.AccountCodeKey(uid).Name
+		now := e.Clock.Now()
+		if _, err := e.Server.DB.NewInsert().Model(&db.Throttle{Key: codeKey, Failures: 3, WindowStart: now, UpdatedAt: now}).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		token := requestReset(t, e, mails, "alice", aliceEmail)
+		e.NewClient().Must(204, "POST", api.PathPasswordResetConfirm, map[string]string{"token": token, "new_password": "unlocked by the link"})
+		c.Login("alice", "unlocked by the link")
+		if n := codeFailures(t, e, uid); n != 3 {
+			t.Fatalf("second-factor failures %d after the reset, want 3 (untouched)", n)
+		}
 	})
 }

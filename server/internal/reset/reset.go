@@ -149,14 +149,17 @@ func (s *Service) Request(ctx context.Context, login string, o audit.Origin) err
 		return err
 	}
 	s.background(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), mail.Timeout)
+		mctx, cancel := context.WithTimeout(context.Background(), mail.Timeout)
 		defer cancel()
 		detail := ""
-		if err := s.Mail.Send(ctx, s.Notify.ResetMail(u.Email, u.Username, u.Language, token, "")); err != nil {
+		if err := s.Mail.Send(mctx, s.Notify.ResetMail(u.Email, u.Username, u.Language, token, "")); err != nil {
 			s.Logger.Warn("password reset mail not sent", "user_id", u.ID, "err", err)
 			detail = "mail_failed"
 		}
-		if err := s.Audit.Record(ctx, s.DB, u.ID, audit.PasswordResetRequested, o, detail); err != nil {
+		// Recorded after the answer, so that it costs the request nothing.
+		rctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := s.Audit.Record(rctx, s.DB, u.ID, audit.PasswordResetRequested, o, detail); err != nil {
 			s.Logger.Warn("password reset request not recorded", "user_id", u.ID, "err", err)
 		}
 	})
