@@ -23,10 +23,19 @@ func (h *Handlers) PasswordReset(w http.ResponseWriter, r *http.Request) error {
 	if err := httpx.DecodeValid(w, r, &req, false); err != nil {
 		return err
 	}
-	if err := h.Reset.Request(r.Context(), req.Login, origin(r)); err != nil {
+	send, err := h.Reset.Request(r.Context(), req.Login, origin(r))
+	if err != nil {
 		return err
 	}
 	httpx.JSON(w, http.StatusAccepted, api.PasswordResetSent{Status: api.StatusSent})
+	// The answer leaves, in every case, before the mail (if any) starts,
+	// so the mail's work does not show in the answer's timing.
+	if err := http.NewResponseController(w).Flush(); err != nil {
+		httpx.LogFrom(r).Warn("reset answer not flushed", "err", err)
+	}
+	if send != nil {
+		send()
+	}
 	return nil
 }
 

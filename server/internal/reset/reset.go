@@ -101,22 +101,24 @@ func newToken() (string, []byte, error) {
 // email address) from o. Only an existing, enabled account with an email
 // gets a mail, at most 3 per hour; any other request does the same work
 // and mails nobody, and the caller answers the same. It returns a
-// *ratelimit.LimitedError past 20 requests per hour from o.IP.
-func (s *Service) Request(ctx context.Context, login string, o audit.Origin) error {
-	err := s.DB.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+// *ratelimit.LimitedError past 20 requests per hour from o.IP. The mail
+// comes back as send (nil when there is none): call it once the answer is
+// out, and it goes in the background.
+func (s *Service) Request(ctx context.Context, login string, o audit.Origin) (send func(), err error) {
+	err = s.DB.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		_, err := s.Limiter.Take(ctx, tx, ratelimit.ResetIPKey(o.IP))
 		return err
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	u, err := s.lookup(ctx, login)
 	if err != nil && !errors.Is(err, db.ErrNotFound) {
-		return err
+		return nil, err
 	}
 	token, hash, err := newToken()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	eligible := u != nil && !u.Disabled && u.Email != ""
 	key := ratelimit.ResetLoginKey(account.NormalizeUsername(login))
@@ -146,24 +148,26 @@ func (s *Service) Request(ctx context.Context, login string, o audit.Origin) err
 		return nil
 	})
 	if err != nil || !mailIt {
-		return err
+		return nil, err
 	}
-	s.background(func() {
-		mctx, cancel := context.WithTimeout(context.Background(), mail.Timeout)
-		defer cancel()
-		detail := ""
-		if err := s.Mail.Send(mctx, s.Notify.ResetMail(u.Email, u.Username, u.Language, token, "")); err != nil {
-			s.Logger.Warn("password reset mail not sent", "user_id", u.ID, "err", err)
-			detail = "mail_failed"
-		}
-		// Recorded after the answer, so that it costs the request nothing.
-		rctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := s.Audit.Record(rctx, s.DB, u.ID, audit.PasswordResetRequested, o, detail); err != nil {
-			s.Logger.Warn("password reset request not recorded", "user_id", u.ID, "err", err)
-		}
-	})
-	return nil
+	return func() { s.background(func() { s.mailLink(u, token, o) }) }, nil
+}
+
+// mailLink mails a self-service reset link and records the request.
+func (s *Service) mailLink(u *db.User, token string, o audit.Origin) {
+	mctx, cancel := context.WithTimeout(context.Background(), mail.Timeout)
+	defer cancel()
+	detail := ""
+	if err := s.Mail.Send(mctx, s.Notify.ResetMail(u.Email, u.Username, u.Language, token, "")); err != nil {
+		s.Logger.Warn("password reset mail not sent", "user_id", u.ID, "err", err)
+		detail = "mail_failed"
+	}
+	// Recorded after the answer, so that it costs the request nothing.
+	rctx, rcancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer rcancel()
+	if err := s.Audit.Record(rctx, s.DB, u.ID, audit.PasswordResetRequested, o, detail); err != nil {
+		s.Logger.Warn("password reset request not recorded", "user_id", u.ID, "err", err)
+	}
 }
 
 // lookup finds the account of a login: the user with that username, or
