@@ -27,14 +27,12 @@ func (h *Handlers) PasswordReset(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	httpx.JSON(w, http.StatusAccepted, api.PasswordResetSent{Status: api.StatusSent})
 	// The answer leaves, in every case, before the mail (if any) starts,
 	// so the mail's work does not show in the answer's timing.
+	defer send()
+	httpx.JSON(w, http.StatusAccepted, api.PasswordResetSent{Status: api.StatusSent})
 	if err := http.NewResponseController(w).Flush(); err != nil {
 		httpx.LogFrom(r).Warn("reset answer not flushed", "err", err)
-	}
-	if send != nil {
-		send()
 	}
 	return nil
 }

@@ -101,9 +101,10 @@ func newToken() (string, []byte, error) {
 // email address) from o. Only an existing, enabled account with an email
 // gets a mail, at most 3 per hour; any other request does the same work
 // and mails nobody, and the caller answers the same. It returns a
-// *ratelimit.LimitedError past 20 requests per hour from o.IP. The mail
-// comes back as send (nil when there is none): call it once the answer is
-// out, and it goes in the background.
+// *ratelimit.LimitedError past 20 requests per hour from o.IP. Otherwise
+// it returns send, which starts the mail (if any) in the background: call
+// it, always, once the answer is out. (Wait and Close count the mail from
+// the moment Request returns.)
 func (s *Service) Request(ctx context.Context, login string, o audit.Origin) (send func(), err error) {
 	err = s.DB.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		_, err := s.Limiter.Take(ctx, tx, ratelimit.ResetIPKey(o.IP))
@@ -125,32 +126,37 @@ func (s *Service) Request(ctx context.Context, login string, o audit.Origin) (se
 	if u != nil {
 		key = ratelimit.ResetMailKey(u.ID)
 	}
-	var userID any // NULL: a row that opens nothing
-	if eligible {
-		userID = u.ID
-	}
 	now := s.Clock.Now()
 	mailIt := false
 	err = s.DB.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		if _, err := s.Limiter.Take(ctx, tx, key); err != nil {
-			var le *ratelimit.LimitedError
-			if errors.As(err, &le) {
-				return nil // past 3 an hour: silently not sent
-			}
+		// Counted the same way below and past the limit (Count, not
+		// Take): the timing does not tell an account past its 3 mails
+		// an hour, and so neither which logins share an account.
+		err := s.Limiter.Count(ctx, tx, key)
+		var le *ratelimit.LimitedError
+		limited := errors.As(err, &le)
+		if err != nil && !limited {
 			return err
+		}
+		mailIt = eligible && !limited // past the limit: silently not sent
+		var userID any                // NULL: a row that opens nothing
+		if mailIt {
+			userID = u.ID
 		}
 		// One statement whatever the account, values aside.
 		if _, err := tx.NewRaw(`INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)`,
 			hash, userID, now, now.Add(TTL)).Exec(ctx); err != nil {
 			return fmt.Errorf("store reset token: %w", err)
 		}
-		mailIt = eligible
 		return nil
 	})
-	if err != nil || !mailIt {
+	if err != nil {
 		return nil, err
 	}
-	return func() { s.background(func() { s.mailLink(u, token, o) }) }, nil
+	if !mailIt {
+		return func() {}, nil
+	}
+	return s.later(func() { s.mailLink(u, token, o) }), nil
 }
 
 // mailLink mails a self-service reset link and records the request.
@@ -347,21 +353,22 @@ func (s *Service) Prune(ctx context.Context) (int64, error) {
 	return n, nil
 }
 
-// background runs fn after the answer (a reset mail), or at once after
-// Close (a request that outlived the server's shutdown).
-func (s *Service) background(fn func()) {
+// later counts fn as work under way now (Wait and Close wait for it) and
+// returns what starts it in the background. After Close (a request that
+// outlived the server's shutdown), what it returns runs fn at once.
+func (s *Service) later(fn func()) func() {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.closed {
-		s.mu.Unlock()
-		fn()
-		return
+		return fn
 	}
 	s.wg.Add(1)
-	s.mu.Unlock()
-	go func() {
-		defer s.wg.Done()
-		fn()
-	}()
+	return func() {
+		go func() {
+			defer s.wg.Done()
+			fn()
+		}()
+	}
 }
 
 // Wait blocks until the mails under way are sent or failed.
