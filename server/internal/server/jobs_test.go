@@ -44,6 +44,11 @@ func TestServeRunsTheJobs(t *testing.T) {
 		if _, err := s.DB.NewInsert().Model(&db.TOTPSecret{UserID: u.ID, Secret: []byte("sealed"), EnabledAt: &enabled, UpdatedAt: enabled}).Exec(ctx); err != nil {
 			t.Fatal(err)
 		}
+		for i := 0; i < 6; i++ { // enough backup codes: that reminder is not due
+			if _, err := s.DB.NewInsert().Model(&db.BackupCode{UserID: u.ID, Salt: []byte{byte(i)}, MAC: []byte{byte(i)}, CreatedAt: enabled}).Exec(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
 		// An expired session for the janitor.
 		if _, err := s.DB.NewInsert().Model(&db.Session{TokenHash: []byte("expired"), UserID: u.ID, Level: db.LevelFull, Kind: db.KindConsole,
 			CreatedAt: enabled, LastSeenAt: enabled, ExpiresAt: enabled}).Exec(ctx); err != nil {
