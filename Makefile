@@ -32,7 +32,7 @@ FUZZTIME ?= 10s
 APP_SRC    := $(shell find app shared -name '*.go' 2>/dev/null) go.mod go.sum Makefile
 SERVER_SRC := $(shell find server shared app web -name '*.go' 2>/dev/null) $(wildcard web/static/*.css web/static/*.png web/static/*.svg) go.mod go.sum
 
-.PHONY: all build run test lint vulncheck race fuzz bench clean tools-build tools-test $(STATICCHECK)
+.PHONY: all build run test lint vulncheck race deploy-check fuzz bench clean tools-build tools-test $(STATICCHECK)
 
 all: build
 
@@ -58,13 +58,16 @@ run: build
 
 ## test: every check and test: lint (gofmt, vet and staticcheck for both
 ## targets), govulncheck, the race detector on the server and shared
-## packages, then every test (fuzz seed corpora included); installs
-## Chromium, gcc and axe-core and starts PostgreSQL when needed
+## packages, the deployment guide's configuration files (nginx, caddy,
+## systemd), then every test (fuzz seed corpora included); installs
+## Chromium, gcc and axe-core, fetches nginx and caddy, and starts
+## PostgreSQL when needed
 test: build
 	@.ci/ensure-tools test
 	@.ci/step lint $(MAKE) --no-print-directory lint
 	@.ci/step vulncheck $(MAKE) --no-print-directory vulncheck
 	@.ci/step race $(MAKE) --no-print-directory race
+	@.ci/step deploy .ci/check-deploy $(BIN)
 	TWOFOLD_E2E=1 TWOFOLD_REQUIRE_POSTGRES=1 TWOFOLD_REQUIRE_BUILD=1 TWOFOLD_AXE=$(AXE) \
 		$(GO) test -count=1 -timeout 15m ./...
 
@@ -92,6 +95,11 @@ vulncheck:
 ## this run only; needs gcc and PostgreSQL, see .ci/ensure-tools test)
 race:
 	CGO_ENABLED=1 TWOFOLD_REQUIRE_POSTGRES=1 $(GO) test -race -count=1 -timeout 15m $(RACE_PKGS)
+
+## deploy-check: the configuration files of docs/deploy.md (nginx -t,
+## caddy validate, systemd-analyze verify and security)
+deploy-check: $(BIN)
+	@.ci/check-deploy $(BIN)
 
 ## fuzz: every Fuzz* target of the module, FUZZTIME (10s) each
 fuzz:

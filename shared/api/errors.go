@@ -19,6 +19,10 @@ const (
 	CodeInternal           = "internal"
 )
 
+// HintClockSkew is the Hint of an invalid_code whose TOTP code was right 2
+// to 10 minutes ago: the device's clock is behind (API.md, "Conventions").
+const HintClockSkew = "clock_skew"
+
 // Error is the body of every 4xx and 5xx answer.
 type Error struct {
 	Code    string `json:"code"`
@@ -30,6 +34,8 @@ type Error struct {
 	Rules map[string]string `json:"rules,omitempty"`
 	// EmailHint is set on a 503 of an email-verification login.
 	EmailHint string `json:"email_hint,omitempty"`
+	// Hint adds a cause the user can act on to an invalid_code: HintClockSkew.
+	Hint string `json:"hint,omitempty"`
 	// RetryAfter is the Retry-After header in seconds, filled in by clients
 	// from the header; the server never sends it in the body.
 	RetryAfter int `json:"-"`

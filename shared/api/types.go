@@ -89,6 +89,9 @@ type Account struct {
 	// ServerTime is the server's clock, to read elevated_until without
 	// trusting the browser's (an addition to API.md).
 	ServerTime time.Time `json:"server_time"`
+	// Notices are the banners the settings page shows (an addition to
+	// API.md): 2FA expiring or expired, few backup codes left. Never null.
+	Notices []Notice `json:"notices"`
 }
 
 // StepUp holds the optional credentials every step-up request accepts: a

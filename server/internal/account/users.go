@@ -300,6 +300,10 @@ func (s *Service) HashPassword(ctx context.Context, username, password string) (
 }
 
 // StorePassword replaces u's password hash (HashPassword) within idb.
+// Every password change goes through it (console, reset link, command
+// line, administrators), so it is the one place that ends u's password
+// reset links: they die with any password change, in the same
+// transaction.
 func (s *Service) StorePassword(ctx context.Context, idb bun.IDB, u *db.User, hash string) error {
 	now := s.clock.Now()
 	_, err := idb.NewUpdate().Model((*db.User)(nil)).
@@ -309,6 +313,9 @@ func (s *Service) StorePassword(ctx context.Context, idb bun.IDB, u *db.User, ha
 		Where("id = ?", u.ID).Exec(ctx)
 	if err != nil {
 		return fmt.Errorf("update password of user %d: %w", u.ID, err)
+	}
+	if _, err := idb.NewDelete().Model((*db.PasswordReset)(nil)).Where("user_id = ?", u.ID).Exec(ctx); err != nil {
+		return fmt.Errorf("end password reset links of user %d: %w", u.ID, err)
 	}
 	u.PasswordHash, u.PasswordChangedAt, u.UpdatedAt = hash, now, now
 	return nil

@@ -38,7 +38,8 @@ func signInError(err error) error {
 	case errors.Is(err, signin.ErrDisabled):
 		return errDisabled()
 	case errors.Is(err, signin.ErrInvalidCode):
-		return errInvalidCode()
+		var ce *signin.CodeError
+		return codeRefused(errors.As(err, &ce) && ce.ClockSkew)
 	case errors.Is(err, signin.ErrLoginExpired):
 		return errLoginExpired()
 	}

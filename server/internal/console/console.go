@@ -20,6 +20,8 @@ import (
 	"twofold/server/internal/mfa/totp"
 	"twofold/server/internal/notify"
 	"twofold/server/internal/ratelimit"
+	"twofold/server/internal/reminder"
+	"twofold/server/internal/reset"
 	"twofold/server/internal/secrets"
 	"twofold/server/internal/session"
 	"twofold/server/internal/signin"
@@ -43,6 +45,8 @@ type Handlers struct {
 	CodeKey *secrets.CodeKey
 	// Admin runs the administrators' operations (admin_*.go).
 	Admin *admin.Service
+	// Reset runs the forgotten-password flow.
+	Reset *reset.Service
 }
 
 type ctxKey struct{}
@@ -176,6 +180,7 @@ func (h *Handlers) account(ctx context.Context, a *Auth) (*api.Account, error) {
 		TFA:               st,
 		Session:           a.Session.Level,
 		ServerTime:        h.Clock.Now(),
+		Notices:           reminder.Notices(st, h.Clock.Now()),
 	}
 	if h.Sessions.Elevated(a.Session) {
 		t := a.Session.ElevatedUntil.UTC()

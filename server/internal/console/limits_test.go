@@ -50,7 +50,7 @@ func TestHonestBurstFromOneIP(t *testing.T) {
 			secrets[i] = setup.Secret
 			err = e.Server.DB.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 				_, ok, err := e.Server.TOTP.Enable(ctx, tx, u.ID, code(t, setup.Secret, e.Clock.Now()))
-				if err == nil && !ok {
+				if err == nil && !ok.OK {
 					err = fmt.Errorf("enable refused")
 				}
 				return err

@@ -19,6 +19,16 @@ func errInvalidCode() *api.Error {
 	return httpx.Fail(http.StatusUnauthorized, api.CodeInvalidCode, "The code is wrong, expired or already used.")
 }
 
+// codeRefused is the answer to a wrong second-factor code: invalid_code,
+// with the clock hint when the code was right 2 to 10 minutes ago.
+func codeRefused(clockSkew bool) *api.Error {
+	e := errInvalidCode()
+	if clockSkew {
+		e.Hint = api.HintClockSkew
+	}
+	return e
+}
+
 func errWrongPassword() *api.Error {
 	return httpx.Fail(http.StatusUnauthorized, api.CodeInvalidCredentials, "The password is wrong.")
 }
@@ -113,7 +123,7 @@ func (h *Handlers) guarded(r *http.Request, g guard, change func(ctx context.Con
 				return err
 			}
 			if !out.OK {
-				codeErr = errInvalidCode()
+				codeErr = codeRefused(out.ClockSkew)
 				return nil // commit the counted failure, change nothing
 			}
 			elevate = true

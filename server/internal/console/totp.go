@@ -117,7 +117,7 @@ func (h *Handlers) TOTPEnable(w http.ResponseWriter, r *http.Request) error {
 	}
 	h.SignIn.Notices(origin(r), a.User, out)
 	if !out.OK {
-		return errInvalidCode()
+		return codeRefused(out.ClockSkew)
 	}
 	kind := notify.TFAEnabled
 	if conf.Renewed {

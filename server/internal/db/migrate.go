@@ -152,6 +152,45 @@ var migrations = []migration{
 			)`,
 		},
 	},
+	{
+		name:    "0006",
+		comment: "password resets, reminders, job leases",
+		up: []string{
+			// user_id is NULL for a request that matched no account that
+			// may get a mail: such a row can never be redeemed, and it makes
+			// every request do the same writes (reset package).
+			`CREATE TABLE password_resets (
+				id {{id}},
+				token_hash {{bytes}} NOT NULL UNIQUE,
+				user_id BIGINT REFERENCES users(id) ON DELETE CASCADE,
+				created_at {{time}} NOT NULL,
+				expires_at {{time}} NOT NULL,
+				used_at {{time}}
+			)`,
+			`CREATE INDEX password_resets_user_id ON password_resets (user_id)`,
+			`CREATE INDEX password_resets_expires_at ON password_resets (expires_at)`,
+			// One row per reminder cause: the unique key is what makes a
+			// reminder go out once, whatever the restarts and instances.
+			`CREATE TABLE reminders (
+				id {{id}},
+				user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+				kind TEXT NOT NULL,
+				ref TEXT NOT NULL,
+				created_at {{time}} NOT NULL,
+				claimed_at {{time}},
+				sent_at {{time}},
+				attempts INTEGER NOT NULL DEFAULT 0,
+				UNIQUE (user_id, kind, ref)
+			)`,
+			`CREATE INDEX reminders_unsent ON reminders (sent_at, claimed_at)`,
+			`CREATE TABLE leases (
+				name TEXT PRIMARY KEY,
+				owner TEXT NOT NULL,
+				acquired_at {{time}} NOT NULL,
+				expires_at {{time}} NOT NULL
+			)`,
+		},
+	},
 }
 
 func (db *DB) render(stmt string) string {

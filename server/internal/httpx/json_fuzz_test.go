@@ -35,6 +35,8 @@ var requestTypes = []struct {
 	{"AdminUserCreate", func() any { return new(api.AdminUserCreate) }, false},
 	{"AdminUserPatch", func() any { return new(api.AdminUserPatch) }, false},
 	{"AdminAction", func() any { return new(api.AdminAction) }, true},
+	{"PasswordResetRequest", func() any { return new(api.PasswordResetRequest) }, false},
+	{"PasswordResetConfirm", func() any { return new(api.PasswordResetConfirm) }, false},
 	{"struct{}", func() any { return new(struct{}) }, true},
 }
 

@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"path/filepath"
 
 	"twofold/server/internal/clock"
 	"twofold/server/internal/db"
@@ -170,7 +171,7 @@ func checkMode(path string, o Options) error {
 		return fmt.Errorf("secret key file %s is not a regular file", path)
 	}
 	perm := fi.Mode().Perm()
-	if perm&0o066 == 0 {
+	if perm&0o066 == 0 || systemdCredential(path, perm) {
 		return nil
 	}
 	if o.AllowShared {
@@ -180,6 +181,22 @@ func checkMode(path string, o Options) error {
 	}
 	return fmt.Errorf("%w: %s has mode %04o; anyone who can read it can open every TOTP secret. Run `chmod 600 %s` (or set TWOFOLD_ALLOW_SHARED_KEY_FILE=1 if an orchestrator mounts it so on purpose)",
 		ErrPermissions, path, perm, path)
+}
+
+// systemdCredential reports whether path is a credential systemd passes
+// to the service (LoadCredential=, see docs/deploy.md) that only the
+// service may read: a file directly in $CREDENTIALS_DIRECTORY, which
+// systemd mounts read-only and private to the service. systemd writes the
+// file 0400 and gives the service's user read access with an ACL entry,
+// whose mask shows in the group bits (mode 0440) although no group may
+// read it; group write and any access for others are still refused.
+func systemdCredential(path string, perm os.FileMode) bool {
+	dir := os.Getenv("CREDENTIALS_DIRECTORY")
+	if dir == "" || perm&0o026 != 0 {
+		return false
+	}
+	abs, err := filepath.Abs(path)
+	return err == nil && filepath.Dir(abs) == filepath.Clean(dir)
 }
 
 func recordedFingerprint(ctx context.Context, d *db.DB) (string, error) {

@@ -183,3 +183,48 @@ func TestF12LoadRefusesSharedKeyFiles(t *testing.T) {
 		t.Errorf("first use of a shared key file: %v", err)
 	}
 }
+
+// TestSystemdCredentialKey: a key that systemd passes as a credential
+// (docs/deploy.md) shows mode 0440 (the ACL mask of the service's read
+// access) in $CREDENTIALS_DIRECTORY; it is accepted there, and only there.
+func TestSystemdCredentialKey(t *testing.T) {
+	d := testdb.Open(t, testdb.SQLite(t))
+	creds := t.TempDir()
+	t.Setenv("CREDENTIALS_DIRECTORY", creds)
+	path := filepath.Join(creds, "secret.key")
+	k := writeKey(t, path, 0o440)
+	if _, _, err := load(d, path, false); err != nil { // first use records it
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		path string
+		mode os.FileMode
+		ok   bool
+	}{
+		{"credential, ACL mask", path, 0o440, true},
+		{"credential, owner only", path, 0o400, true},
+		{"credential readable by others", path, 0o444, false},
+		{"credential writable by group", path, 0o460, false},
+		{"same mode elsewhere", filepath.Join(t.TempDir(), "secret.key"), 0o440, false},
+		{"in a folder below the credentials", filepath.Join(creds, "sub", "secret.key"), 0o440, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			os.MkdirAll(filepath.Dir(tt.path), 0o700)
+			if tt.path != path {
+				os.Remove(tt.path)
+				if err := secrets.Write(tt.path, k); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := os.Chmod(tt.path, tt.mode); err != nil {
+				t.Fatal(err)
+			}
+			_, _, err := load(d, tt.path, false)
+			if tt.ok != (err == nil) || (!tt.ok && !errors.Is(err, ErrPermissions)) {
+				t.Fatalf("mode %04o: %v", tt.mode, err)
+			}
+		})
+	}
+}

@@ -11,7 +11,7 @@ import (
 	"twofold/shared/api"
 )
 
-var kinds = []Kind{TFAEnabled, TFARenewed, TFADisabled, BackupCodeUsed, BackupCodesRegenerated, PasswordChanged, EmailChanged, FailedCodes}
+var kinds = []Kind{TFAEnabled, TFARenewed, TFADisabled, BackupCodeUsed, BackupCodesRegenerated, PasswordChanged, EmailChanged, FailedCodes, PasswordReset}
 
 func TestEveryLanguageHasEveryText(t *testing.T) {
 	if len(catalogs) != len(api.Languages) {

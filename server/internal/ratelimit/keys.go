@@ -22,6 +22,11 @@ var (
 	// CodeMails: at most 10 code mails per account per hour, sign-ins and
 	// resends together.
 	CodeMails = Policy{Threshold: 10, Window: time.Hour}
+	// ResetRequests: at most 20 password-reset requests per client IP per
+	// hour.
+	ResetRequests = Policy{Threshold: 20, Window: time.Hour}
+	// ResetMails: at most 3 password-reset mails per account per hour.
+	ResetMails = Policy{Threshold: 3, Window: time.Hour}
 )
 
 // The builders below are the only place a counter's name is spelled, so
@@ -59,6 +64,35 @@ func IPCodeKey(ip string) Key {
 // CodeMailKey counts the code mails sent for an account.
 func CodeMailKey(userID int64) Key {
 	return Key{Name: "mail:u:" + itoa(userID), Policy: CodeMails}
+}
+
+// ResetIPKey counts the password-reset requests of one client IP.
+func ResetIPKey(ip string) Key {
+	return Key{Name: "reset:ip:" + ip, Policy: ResetRequests}
+}
+
+// ResetMailKey counts the password-reset mails of an account (requests
+// for an account that gets no mail count too, the same way).
+func ResetMailKey(userID int64) Key {
+	return Key{Name: "reset:u:" + itoa(userID), Policy: ResetMails}
+}
+
+// ResetLoginKey counts the password-reset requests for a login that
+// matches no account (normalised), exactly like ResetMailKey, so that such
+// a request does the same work as one for an account.
+func ResetLoginKey(login string) Key {
+	return Key{Name: "reset:l:" + login, Policy: ResetMails}
+}
+
+// PasswordCounterResets names the password failure counters of an account (not
+// its second-factor counter), cleared when the password is reset by link:
+// the new password starts without the old one's locks.
+func PasswordCounterResets(userID int64, usernameKey string) []string {
+	return []string{
+		PasswordKeys(usernameKey, "")[1].Name,
+		"pw:ui:" + usernameKey + "|*",
+		"pw:d:" + itoa(userID) + ":*",
+	}
 }
 
 // AccountLocks are the counters that lock an account (its password and

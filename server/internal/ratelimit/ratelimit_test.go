@@ -317,3 +317,47 @@ func TestCancelTakesTheAttemptBack(t *testing.T) {
 		}
 	})
 }
+
+// TestCountCountsEvenWhenLimited: Count counts every event, reports the
+// limit past it, and runs the same statements either way.
+func TestCountCountsEvenWhenLimited(t *testing.T) {
+	testdb.Engines(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		probe := &testdb.Probe{}
+		d := testdb.Open(t, url, probe)
+		c := clock.NewFake(time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC))
+		l := ratelimit.New(d, c)
+		k := ratelimit.Key{Name: "count", Policy: ratelimit.Policy{Threshold: 3, Window: time.Hour}}
+		var shapes []int
+		for i := 1; i <= 5; i++ {
+			probe.Reset(0)
+			var err error
+			if terr := d.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+				err = l.Count(ctx, tx, k)
+				if limited(err) > 0 {
+					return nil // commit: the event counts
+				}
+				return err
+			}); terr != nil {
+				t.Fatal(terr)
+			}
+			if wantLimited := i > 3; (limited(err) > 0) != wantLimited || (err != nil && limited(err) == 0) {
+				t.Fatalf("event %d: %v, limited wanted: %v", i, err, wantLimited)
+			}
+			shapes = append(shapes, len(probe.Statements()))
+		}
+		for i, n := range shapes {
+			if n != shapes[0] {
+				t.Fatalf("statements per event %v: event %d differs", shapes, i+1)
+			}
+		}
+		var row db.Throttle
+		if err := d.NewSelect().Model(&row).Where("key = ?", k.Name).Scan(ctx); err != nil || row.Failures != 5 {
+			t.Fatalf("count %d (%v), want 5: refused events count too", row.Failures, err)
+		}
+		c.Advance(2 * time.Hour)
+		if err := d.Tx(ctx, func(ctx context.Context, tx bun.Tx) error { return l.Count(ctx, tx, k) }); err != nil {
+			t.Fatalf("two windows later: %v", err)
+		}
+	})
+}

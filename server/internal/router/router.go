@@ -51,6 +51,8 @@ func New(d Deps) (http.Handler, error) {
 	t.handle("POST "+api.PathResend, c.Resend)
 	t.handle("GET "+api.PathPending, c.Pending)
 	t.handle("POST "+api.PathLogout, c.Logout)
+	t.handle("POST "+api.PathPasswordReset, c.PasswordReset)
+	t.handle("POST "+api.PathPasswordResetConfirm, c.PasswordResetConfirm)
 
 	t.handle("GET "+api.PathAccount, c.Require(c.GetAccount, db.LevelFull, db.LevelEnroll))
 	t.handle("PUT "+api.PathAccount, c.Full(c.PutAccount))
@@ -80,6 +82,7 @@ func New(d Deps) (http.Handler, error) {
 	t.handle("POST "+api.PathAdminUserSignOut, c.AdminOnly(c.AdminSignOut))
 	t.handle("POST "+api.PathAdminUserUnlock, c.AdminOnly(c.AdminUnlock))
 	t.handle("GET "+api.PathAdminEvents, c.AdminOnly(c.AdminEvents))
+	t.handle("POST "+api.PathAdminUserPasswordReset, c.AdminOnly(c.AdminPasswordReset))
 
 	mux := t.mux()
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {

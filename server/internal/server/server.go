@@ -3,6 +3,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -23,6 +25,7 @@ import (
 	"twofold/server/internal/config"
 	"twofold/server/internal/console"
 	"twofold/server/internal/db"
+	"twofold/server/internal/jobs"
 	"twofold/server/internal/keys"
 	"twofold/server/internal/mail"
 	"twofold/server/internal/mfa/backupcode"
@@ -30,6 +33,8 @@ import (
 	"twofold/server/internal/mfa/totp"
 	"twofold/server/internal/notify"
 	"twofold/server/internal/ratelimit"
+	"twofold/server/internal/reminder"
+	"twofold/server/internal/reset"
 	"twofold/server/internal/router"
 	"twofold/server/internal/rustdesk"
 	"twofold/server/internal/secrets"
@@ -57,7 +62,16 @@ type Options struct {
 	// DBHooks see every database query (tests count statements and inject
 	// faults).
 	DBHooks []bun.QueryHook
+	// JanitorEvery and RemindersEvery are the intervals of the background
+	// jobs (0: 10 minutes and 1 hour).
+	JanitorEvery, RemindersEvery time.Duration
 }
+
+// Intervals of the background jobs.
+const (
+	DefaultJanitorEvery   = 10 * time.Minute
+	DefaultRemindersEvery = time.Hour
+)
 
 // Server is an assembled server.
 type Server struct {
@@ -78,9 +92,16 @@ type Server struct {
 	Notify   *notify.Notifier
 	SignIn   *signin.Service
 	Admin    *admin.Service
+	Reset    *reset.Service
 	Console  *console.Handlers
 	UI       *webui.UI
 	Handler  http.Handler
+	// Leases keep two instances from running a job at once; Reminders is
+	// the reminders job (Jobs lists every job Serve runs).
+	Leases    *jobs.Leases
+	Reminders *reminder.Job
+
+	janitorEvery, remindersEvery time.Duration
 }
 
 // ErrKeyMismatch is returned by Open when the key file is not the key the
@@ -104,7 +125,8 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Server, error)
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{Config: cfg, DB: d, Clock: opts.Clock, Logger: opts.Logger}
+	s := &Server{Config: cfg, DB: d, Clock: opts.Clock, Logger: opts.Logger,
+		janitorEvery: cmp.Or(opts.JanitorEvery, DefaultJanitorEvery), remindersEvery: cmp.Or(opts.RemindersEvery, DefaultRemindersEvery)}
 	if err := s.init(ctx, opts); err != nil {
 		d.Close()
 		return nil, err
@@ -150,11 +172,20 @@ func (s *Server) init(ctx context.Context, opts Options) error {
 		DB: s.DB, Clock: s.Clock, Users: s.Users, Sessions: s.Sessions, Limiter: s.Limiter,
 		Audit: s.Audit, TOTP: s.TOTP, Backup: s.Backup, Enforce: s.SignIn.Enforce,
 	}
+	s.Reset = &reset.Service{
+		DB: s.DB, Clock: s.Clock, Logger: s.Logger, Users: s.Users, Sessions: s.Sessions,
+		Limiter: s.Limiter, Audit: s.Audit, Mail: s.Mail, Notify: s.Notify,
+	}
 	s.Console = &console.Handlers{
 		DB: s.DB, Clock: s.Clock, Users: s.Users, Sessions: s.Sessions,
 		Limiter: s.Limiter, Audit: s.Audit, TOTP: s.TOTP, Backup: s.Backup,
 		Email: s.Email, Notify: s.Notify, SignIn: s.SignIn, CodeKey: s.CodeKey,
 		Admin: s.Admin,
+		Reset: s.Reset,
+	}
+	s.Leases = jobs.NewLeases(s.DB, s.Clock)
+	s.Reminders = &reminder.Job{
+		DB: s.DB, Clock: s.Clock, Logger: s.Logger, Mail: s.Mail, Notify: s.Notify, Expiry: s.Config.TFAExpiry,
 	}
 	if err := s.bootstrapAdmin(ctx, opts.Stderr); err != nil {
 		return err
@@ -229,8 +260,12 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// Close waits for notices under way and releases the database.
+// Close waits for notices and reset mails under way and releases the
+// database.
 func (s *Server) Close() error {
+	if s.Reset != nil {
+		s.Reset.Close()
+	}
 	if s.Notify != nil {
 		s.Notify.Close()
 	}
@@ -249,12 +284,24 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn),
 	}
-	// The janitor stops, and is waited for, before Serve returns: the
-	// database closes after that.
-	jctx, stopJanitor := context.WithCancel(ctx)
-	janitorDone := make(chan struct{})
-	go func() { defer close(janitorDone); s.janitor(jctx) }()
-	defer func() { stopJanitor(); <-janitorDone }()
+	// The background jobs stop, and are waited for, before Serve returns:
+	// the database closes after that.
+	jctx, stopJobs := context.WithCancel(ctx)
+	var jobsDone sync.WaitGroup
+	for _, j := range s.Jobs() {
+		jobsDone.Add(1)
+		go func() {
+			defer jobsDone.Done()
+			// The janitor first runs after its interval, the reminders
+			// soon after start (at most a minute), so a restart catches up.
+			first := j.Every
+			if j.Name == jobReminders {
+				first = min(j.Every, time.Minute)
+			}
+			s.Leases.Loop(jctx, s.Logger, first, j)
+		}()
+	}
+	defer func() { stopJobs(); jobsDone.Wait() }()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -271,23 +318,31 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	return nil
 }
 
-// janitor removes expired sessions and stale counters every 10 minutes.
-func (s *Server) janitor(ctx context.Context) {
-	t := time.NewTicker(10 * time.Minute)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		if n, err := s.Sessions.DeleteExpired(ctx); err != nil {
-			s.Logger.Warn("janitor", "err", err)
-		} else if n > 0 {
-			s.Logger.Info("expired sessions removed", "count", n)
-		}
-		if _, err := s.Limiter.Prune(ctx); err != nil {
-			s.Logger.Warn("janitor", "err", err)
-		}
+// Names of the background jobs (their leases).
+const (
+	jobJanitor   = "janitor"
+	jobReminders = "reminders"
+)
+
+// Jobs are the background jobs Serve runs, each under its lease so that
+// of several instances sharing the database one runs it at a time.
+func (s *Server) Jobs() []jobs.Job {
+	return []jobs.Job{
+		{Name: jobJanitor, Every: s.janitorEvery, Lease: 5 * time.Minute, Run: s.janitor},
+		{Name: jobReminders, Every: s.remindersEvery, Lease: reminder.DefaultBudget + time.Minute, Run: func(ctx context.Context) error {
+			_, err := s.Reminders.Run(ctx)
+			return err
+		}},
 	}
+}
+
+// janitor removes expired sessions, stale counters and old reset links.
+func (s *Server) janitor(ctx context.Context) error {
+	n, serr := s.Sessions.DeleteExpired(ctx)
+	if n > 0 {
+		s.Logger.Info("expired sessions removed", "count", n)
+	}
+	_, lerr := s.Limiter.Prune(ctx)
+	_, rerr := s.Reset.Prune(ctx)
+	return errors.Join(serr, lerr, rerr)
 }

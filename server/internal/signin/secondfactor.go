@@ -42,6 +42,11 @@ type Outcome struct {
 	Ended bool
 	// Expired: the email sign-in had no try left (or no challenge).
 	Expired bool
+	// ClockSkew: the TOTP code was wrong, but right 2 to 10 minutes ago:
+	// the user's device clock is behind (API.md's clock hint). Checks of
+	// the second factor only run after the password, so the hint never
+	// reaches anyone before it.
+	ClockSkew bool
 }
 
 // notifyAfterFailures is the streak of wrong codes that mails the account
@@ -71,8 +76,9 @@ func (s *Service) Check(ctx context.Context, tx bun.Tx, u *db.User, o audit.Orig
 			return ok, "email", err
 		default:
 			if validate.IsDigits(c, totp.Digits) {
-				ok, err := s.TOTP.Verify(ctx, tx, u.ID, c)
-				return ok, "", err
+				res, err := s.TOTP.Verify(ctx, tx, u.ID, c)
+				out.ClockSkew = res.ClockBehind
+				return res.OK, "", err
 			}
 			out.Backup = true
 			ok, err := s.Backup.Verify(ctx, tx, u.ID, c)
@@ -89,10 +95,11 @@ func (s *Service) Confirm(ctx context.Context, tx bun.Tx, u *db.User, o audit.Or
 	var out Outcome
 	var conf *totp.Confirmed
 	err := s.check(ctx, tx, u, o, &out, code, func(c string) (bool, string, error) {
-		var ok bool
+		var res totp.Result
 		var err error
-		conf, ok, err = s.TOTP.Enable(ctx, tx, u.ID, c)
-		return ok, "enable", err
+		conf, res, err = s.TOTP.Enable(ctx, tx, u.ID, c)
+		out.ClockSkew = res.ClockBehind
+		return res.OK, "enable", err
 	})
 	return out, conf, err
 }

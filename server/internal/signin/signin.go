@@ -52,6 +52,18 @@ var (
 	ErrEnrollmentRequired = errors.New("2FA must be set up in the console first")
 )
 
+// CodeError is the ErrInvalidCode of a wrong code that was right 2 to
+// 10 minutes ago (the device's clock is behind): errors.Is(err,
+// ErrInvalidCode) holds, so front ends with exact error strings (the
+// RustDesk client) answer as for any wrong code, and the console adds its
+// hint.
+type CodeError struct {
+	ClockSkew bool
+}
+
+func (e *CodeError) Error() string        { return ErrInvalidCode.Error() + " (device clock behind)" }
+func (e *CodeError) Is(target error) bool { return target == ErrInvalidCode }
+
 // MailError is returned by Password when the email code could not be
 // delivered: the pending session exists (Result), so a resend can follow.
 type MailError struct {
@@ -423,6 +435,8 @@ func (s *Service) Verify(ctx context.Context, c Client, pending *session.Session
 	switch {
 	case out.Expired:
 		return nil, ErrLoginExpired
+	case !out.OK && out.ClockSkew:
+		return nil, &CodeError{ClockSkew: true}
 	case !out.OK:
 		return nil, ErrInvalidCode
 	}

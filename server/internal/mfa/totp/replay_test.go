@@ -70,8 +70,8 @@ func TestReplayRecordBoundToSecret(t *testing.T) {
 			}
 			code, _ := totp.Code(raw, totp.Step(c.Now()), totp.Options{})
 			err = d.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-				_, ok, err := s.Enable(ctx, tx, u.ID, code)
-				if err == nil && !ok {
+				_, res, err := s.Enable(ctx, tx, u.ID, code)
+				if err == nil && !res.OK {
 					t.Fatal("enable: code refused")
 				}
 				return err
@@ -89,19 +89,19 @@ func TestReplayRecordBoundToSecret(t *testing.T) {
 		hook.mu.Lock()
 		hook.fn = func() { renewed = enable() }
 		hook.mu.Unlock()
-		ok, err := s.Verify(ctx, d, u.ID, oldCode)
+		res, err := s.Verify(ctx, d, u.ID, oldCode)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if renewed == nil {
 			t.Fatal("the renewal did not run")
 		}
-		if ok {
+		if res.OK {
 			t.Fatal("a code of the replaced secret was accepted after the renewal")
 		}
 		newCode, _ := totp.Code(renewed, totp.Step(c.Now())+1, totp.Options{})
-		if ok, err := s.Verify(ctx, d, u.ID, newCode); err != nil || !ok {
-			t.Fatalf("the new secret's next code: %v %v (its replay record was moved)", ok, err)
+		if res, err := s.Verify(ctx, d, u.ID, newCode); err != nil || !res.OK {
+			t.Fatalf("the new secret's next code: %v %v (its replay record was moved)", res, err)
 		}
 	})
 }

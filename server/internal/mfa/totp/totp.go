@@ -39,6 +39,12 @@ const (
 	Skew = 1
 	// PendingTTL is how long a secret waits for its confirming code.
 	PendingTTL = 15 * time.Minute
+	// BehindMin and BehindMax bound the clock hint (API.md): a wrong code
+	// that was right 2 to 10 minutes ago, steps −20 … −4, tells that the
+	// device's clock is behind. Future steps never hint: that would tell a
+	// guesser which code works a few minutes later.
+	BehindMin = 2 * 60 / Period
+	BehindMax = 10 * 60 / Period
 )
 
 // Errors of this package.
@@ -125,6 +131,36 @@ func Match(secret []byte, code string, now time.Time, o Options) (int64, bool) {
 		ok |= eq
 	}
 	return found, ok == 1
+}
+
+// Behind reports whether code was the code of one of the steps 2 to 10
+// minutes before now (BehindMax … BehindMin steps back): the device that
+// shows it runs late. Like Match it computes every step of the window and
+// compares in constant time without stopping at a match. Call it only for
+// a code already found wrong.
+func Behind(secret []byte, code string, now time.Time, o Options) bool {
+	if len(code) != o.hotp().Digits.Length() {
+		return false
+	}
+	center := Step(now)
+	ok := 0
+	for step := center - BehindMax; step <= center-BehindMin; step++ {
+		want, err := Code(secret, step, o)
+		if err != nil {
+			return false
+		}
+		ok |= subtle.ConstantTimeCompare([]byte(want), []byte(code))
+	}
+	return ok == 1
+}
+
+// Result is what a code check found.
+type Result struct {
+	// OK: the code is right, and its time step is consumed.
+	OK bool
+	// ClockBehind: the code is wrong, but it was right 2 to 10 minutes ago
+	// (Behind): the user's device clock is behind.
+	ClockBehind bool
 }
 
 // Status is a user's TOTP state.
@@ -248,30 +284,31 @@ type Confirmed struct {
 // Enable checks code against u's pending secret and, if it matches, makes
 // it the secret within tx (the caller replaces backup codes and ends other
 // sessions in the same transaction). The matched step is recorded, so the
-// confirming code cannot be used again. It returns false for a wrong code.
-func (s *Service) Enable(ctx context.Context, tx bun.Tx, userID int64, code string) (*Confirmed, bool, error) {
+// confirming code cannot be used again. A wrong code is not OK, and may
+// carry the clock hint (Result.ClockBehind).
+func (s *Service) Enable(ctx context.Context, tx bun.Tx, userID int64, code string) (*Confirmed, Result, error) {
 	row, err := s.load(ctx, tx, userID)
 	if errors.Is(err, errNoSecret) {
-		return nil, false, ErrNoPending
+		return nil, Result{}, ErrNoPending
 	}
 	if err != nil {
-		return nil, false, err
+		return nil, Result{}, err
 	}
 	now := s.clock.Now()
 	if row.PendingSecret == nil || row.PendingCreatedAt == nil || now.Sub(*row.PendingCreatedAt) > PendingTTL {
-		return nil, false, ErrNoPending
+		return nil, Result{}, ErrNoPending
 	}
 	raw, err := s.key.Open(row.PendingSecret, pendingLoc(userID))
 	if err != nil {
-		return nil, false, fmt.Errorf("open pending secret of user %d: %w", userID, err)
+		return nil, Result{}, fmt.Errorf("open pending secret of user %d: %w", userID, err)
 	}
 	step, ok := Match(raw, code, now, Options{})
 	if !ok {
-		return nil, false, nil
+		return nil, Result{ClockBehind: Behind(raw, code, now, Options{})}, nil
 	}
 	sealed, err := s.key.Seal(raw, secretLoc(userID))
 	if err != nil {
-		return nil, false, err
+		return nil, Result{}, err
 	}
 	res, err := tx.NewUpdate().Model((*db.TOTPSecret)(nil)).
 		Set("secret = ?", sealed).
@@ -284,13 +321,13 @@ func (s *Service) Enable(ctx context.Context, tx bun.Tx, userID int64, code stri
 		Where("pending_secret = ?", row.PendingSecret).
 		Exec(ctx)
 	if err != nil {
-		return nil, false, fmt.Errorf("enable totp of user %d: %w", userID, err)
+		return nil, Result{}, fmt.Errorf("enable totp of user %d: %w", userID, err)
 	}
 	if n, _ := res.RowsAffected(); n != 1 {
 		// A parallel setup replaced the pending secret meanwhile.
-		return nil, false, ErrNoPending
+		return nil, Result{}, ErrNoPending
 	}
-	return &Confirmed{Renewed: row.Secret != nil}, true, nil
+	return &Confirmed{Renewed: row.Secret != nil}, Result{OK: true}, nil
 }
 
 // Verify checks a TOTP code of the user's enabled secret and consumes its
@@ -298,22 +335,24 @@ func (s *Service) Enable(ctx context.Context, tx bun.Tx, userID int64, code stri
 // step or an older one, is refused afterwards, also to a parallel request.
 // The replay record belongs to the secret itself: a new secret starts
 // fresh, and a record is never applied to another secret. code is
-// normalised (validate.NormalizeCode).
-func (s *Service) Verify(ctx context.Context, idb bun.IDB, userID int64, code string) (bool, error) {
+// normalised (validate.NormalizeCode). A wrong code may carry the clock
+// hint (Result.ClockBehind); a replayed one never does.
+func (s *Service) Verify(ctx context.Context, idb bun.IDB, userID int64, code string) (Result, error) {
 	row, err := s.load(ctx, idb, userID)
 	if errors.Is(err, errNoSecret) {
-		return false, nil
+		return Result{}, nil
 	}
 	if err != nil || row.Secret == nil || row.EnabledAt == nil {
-		return false, err
+		return Result{}, err
 	}
 	raw, err := s.key.Open(row.Secret, secretLoc(userID))
 	if err != nil {
-		return false, fmt.Errorf("open totp secret of user %d: %w", userID, err)
+		return Result{}, fmt.Errorf("open totp secret of user %d: %w", userID, err)
 	}
-	step, ok := Match(raw, code, s.clock.Now(), Options{})
+	now := s.clock.Now()
+	step, ok := Match(raw, code, now, Options{})
 	if !ok {
-		return false, nil
+		return Result{ClockBehind: Behind(raw, code, now, Options{})}, nil
 	}
 	res, err := idb.NewUpdate().Model((*db.TOTPSecret)(nil)).
 		Set("last_step = ?", step).
@@ -323,13 +362,13 @@ func (s *Service) Verify(ctx context.Context, idb bun.IDB, userID int64, code st
 		Where("(last_step IS NULL OR last_step < ?)", step).
 		Exec(ctx)
 	if err != nil {
-		return false, fmt.Errorf("record totp step of user %d: %w", userID, err)
+		return Result{}, fmt.Errorf("record totp step of user %d: %w", userID, err)
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return false, err
+		return Result{}, err
 	}
-	return n == 1, nil
+	return Result{OK: n == 1}, nil
 }
 
 // Disable removes u's secret, pending secret and replay record.
