@@ -58,7 +58,17 @@ func TestFrenchAndAccessible(t *testing.T) {
 	e.expectLanguage("fr", "settings, 2FA off")
 	e.axe("settings-tfa-off")
 
-	// The server's validation, by rule, in French.
+	// The server's validation, by rule, in French, in the Change password
+	// dialog of the security settings.
+	e.do("open the security settings", securityTab())
+	e.expectLanguage("fr", "security settings, 2FA off")
+	e.axe("security-tfa-off")
+	e.do("open Change password",
+		chromedp.Click(chromedp.CSS("#password-open")),
+		chromedp.WaitVisible(chromedp.CSS("#password-dialog[open] #password-current")),
+	)
+	e.expectLanguage("fr", "Change password dialog")
+	e.axe("password-dialog")
 	e.do("change the password to a common one",
 		e.fill("password-current", adminPassword),
 		e.fill("password-new", "password"),
@@ -69,8 +79,9 @@ func TestFrenchAndAccessible(t *testing.T) {
 	if got := e.text("password-new-error"); got != "Ce mot de passe est trop courant\u00a0; choisissez-en un autre." {
 		t.Errorf("common password (server rule): got %q", got)
 	}
-	e.expectLanguage("fr", "settings with errors")
-	e.axe("settings-errors")
+	e.expectLanguage("fr", "Change password dialog with errors")
+	e.axe("password-dialog-errors")
+	e.do("close the dialog", pressEscape(), chromedp.WaitNotPresent(chromedp.CSS("#password-dialog")), basicTab())
 
 	e.do("turn on email verification",
 		e.fill("email", email),
@@ -122,10 +133,27 @@ func TestFrenchAndAccessible(t *testing.T) {
 	e.focusInside("codes-dialog")
 	e.expectLanguage("fr", "backup codes dialog")
 	e.axe("backup-codes-dialog")
-	e.do("close the codes", chromedp.Click(chromedp.CSS("#backup-done")), chromedp.WaitNotPresent(chromedp.CSS("#codes-dialog")))
-	e.expectFocus("tfa")
+	e.do("ask to close the codes", pressEscape(), chromedp.WaitVisible(chromedp.CSS("#backup-confirm-text")))
+	e.expectLanguage("fr", "backup codes dialog asking before it closes")
+	e.axe("backup-codes-confirm")
+	e.do("close the codes", chromedp.Click(chromedp.CSS("#backup-confirm-close")), chromedp.WaitNotPresent(chromedp.CSS("#codes-dialog")))
+	e.expectFocus("tfa-state")
 	e.expectLanguage("fr", "settings, 2FA on")
 	e.axe("settings-tfa-on")
+	e.do("change the email, which asks for a code",
+		e.fill("email", "autre@example.com"),
+		chromedp.WaitVisible(chromedp.CSS("#stepup-code")),
+		chromedp.Click(chromedp.CSS("#basic-submit")),
+		chromedp.WaitVisible(chromedp.CSS("#stepup-code-error")),
+	)
+	if got := e.text("stepup-code-error"); got != "Veuillez saisir votre code 2FA" {
+		t.Errorf("empty 2FA code: got %q", got)
+	}
+	e.expectLanguage("fr", "settings, a change that needs a code")
+	e.axe("settings-stepup")
+	e.do("open the security settings", securityTab())
+	e.expectLanguage("fr", "security settings, 2FA on")
+	e.axe("security-tfa-on")
 	for _, d := range []struct{ button, dialog string }{
 		{"backup-regenerate", "regenerate-dialog"},
 		{"tfa-disable", "disable-dialog"},
@@ -141,8 +169,12 @@ func TestFrenchAndAccessible(t *testing.T) {
 		e.expectFocus(d.button)
 	}
 
-	// The TOTP verification page.
+	// The TOTP verification page; an empty code gets the seed's message.
 	e.do("sign out, then in", e.signOut(), e.signIn("admin", adminPassword), verifyPage("totp"))
+	e.do("submit no code", chromedp.Click(chromedp.CSS("#verify-submit")), chromedp.WaitVisible(chromedp.CSS("#verify-code-error")))
+	if got := e.text("verify-code-error"); got != "Veuillez saisir votre code 2FA" {
+		t.Errorf("empty code at sign-in: got %q", got)
+	}
 	e.do("open the backup code help", chromedp.Click(chromedp.CSS("#verify-backup-toggle")),
 		chromedp.WaitVisible(chromedp.CSS("#verify-backup-help")))
 	e.expectLanguage("fr", "TOTP verification")
@@ -152,13 +184,17 @@ func TestFrenchAndAccessible(t *testing.T) {
 	// The enrolment page, on a phone: 2FA off, then required by the
 	// administrator.
 	e.do("turn 2FA off",
+		securityTab(),
 		chromedp.Click(chromedp.CSS("#tfa-disable")),
 		chromedp.WaitVisible(chromedp.CSS("#disable-dialog[open] #disable-code")),
 		e.fill("disable-code", e.nextCode(secret)),
 		chromedp.Click(chromedp.CSS("#disable-submit")),
 		chromedp.WaitNotPresent(chromedp.CSS("#disable-dialog")),
-		chromedp.WaitVisible(chromedp.CSS(`#tfa[data-state="not_enabled"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#security-tfa[data-state="not_enabled"]`)),
 	)
+	if got := e.text("settings-notice"); got != "La 2FA est désactivée." {
+		t.Errorf("notice after disabling: %q", got)
+	}
 	if _, err := e.Server.DB.NewUpdate().Model((*db.User)(nil)).Set("tfa_enforced = ?", true).
 		Where("username_key = ?", "admin").Exec(e.ctx); err != nil {
 		t.Fatal(err)
