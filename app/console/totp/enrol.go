@@ -66,18 +66,18 @@ type Enrol struct {
 	// OnSignedOut: the session is gone.
 	OnSignedOut func(ctx app.Context)
 
-	renew   bool
-	phase   phase
-	setup   *api.TOTPSetup
-	stepUp  form.StepUp
+	renew  bool
+	phase  phase
+	setup  *api.TOTPSetup
+	stepUp form.StepUp
 	// password is the step-up of a first enrolment, once the server asked
 	// for it (askPassword).
 	password    string
 	askPassword bool
 	code        string
-	busy    bool
-	errs    form.Problems
-	copyMsg string
+	busy        bool
+	errs        form.Problems
+	copyMsg     string
 }
 
 // OnInit decides, before the first render, between enabling and renewing,
