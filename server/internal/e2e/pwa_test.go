@@ -41,12 +41,12 @@ type pwaServer struct {
 	stoppedCh chan struct{}
 }
 
-// startPWA starts a browser and a server the test controls.
-func startPWA(t *testing.T, timeout time.Duration) (*env, *pwaServer) {
+// startPWA starts a browser (with opts) and a server the test controls.
+func startPWA(t *testing.T, timeout time.Duration, opts ...option) (*env, *pwaServer) {
 	t.Helper()
 	// start() skips without TWOFOLD_E2E and checks the build and Chromium;
 	// its own server stays unused.
-	e := start(t, timeout)
+	e := start(t, timeout, opts...)
 	ps := &pwaServer{dir: t.TempDir(), clock: e.Clock}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

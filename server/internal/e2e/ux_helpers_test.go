@@ -295,3 +295,6 @@ func (e *env) expectOfflineFields(email string) {
 		e.t.Errorf("offline: controls that still work: %q", open)
 	}
 }
+
+// jsQuote quotes any string as a JavaScript string literal.
+func jsQuote(s string) string { return fmt.Sprintf("%q", s) }

@@ -96,7 +96,7 @@ func TestPagesPreRenderedInLanguageAndTheme(t *testing.T) {
 			[]string{"Connexion", "data-theme", "Loading"}},
 		{"fr", fr.Body.String(), []string{`<html lang="fr">`, "<title>Connexion · Twofold</title>", "Nom d’utilisateur", "Protégez votre compte"},
 			[]string{"Sign in", "Username", "Loading", "data-theme"}},
-		{"fr dark", frDark.Body.String(), []string{`<html lang="fr" data-theme="dark">`}, nil},
+		{"fr dark", htmlTag(frDark.Body.String()), []string{`lang="fr"`, `data-theme="dark"`}, nil},
 	}
 	for _, c := range checks {
 		for _, w := range c.want {
@@ -212,3 +212,7 @@ func TestDarkThemeBlocksAgree(t *testing.T) {
 		t.Errorf("dark blocks differ:\n%q\n%q", system, chosen)
 	}
 }
+
+// htmlTag returns the <html> start tag of a page (go-app writes its
+// attributes in any order).
+func htmlTag(page string) string { return regexp.MustCompile(`<html[^>]*>`).FindString(page) }

@@ -83,7 +83,10 @@ func New(static fs.FS, opts ...Option) (*UI, error) {
 		Styles: []string{"/web/app.css"},
 		// go-app precaches the PNG icons but not the SVG one, which the
 		// header's logo and the favicon use: offline they would be missing.
-		CacheableResources:    []string{"/web/icon.svg"},
+		// Every page is precached too (go-app takes "/" only), so each opens
+		// offline with its own first paint (in the language and theme of the
+		// install; the worker refreshes a page each time it is visited).
+		CacheableResources:    append([]string{"/web/icon.svg"}, console.Paths()...),
 		Scripts:               []string{pagePath},
 		ServiceWorkerTemplate: workerJS,
 		Resources:             resolver{},
