@@ -40,8 +40,8 @@ type basicForm struct {
 	Actions int
 	// OnSaved receives the account the server answered after a change.
 	OnSaved func(ctx app.Context, acc *api.Account)
-	// OnAction is called when a submit starts (the page clears its
-	// notices).
+	// OnAction is called when the user changes a field or submits (the
+	// page clears its notices).
 	OnAction func(ctx app.Context)
 
 	from              *api.Account // the account the fields were filled from
@@ -134,6 +134,7 @@ func (f *basicForm) Render() app.UI {
 			Checked: f.verificationShown(), Disabled: noEmail || tfaOn || locked,
 			Hint: verifyHint, Error: f.errs.Msg("email_verification"),
 			OnChange: func(ctx app.Context, e app.Event) {
+				f.acted(ctx)
 				f.emailVerification, f.saved = widget.CheckedValue(ctx), false
 			},
 		}.UI(),
@@ -171,9 +172,18 @@ func (f *basicForm) Render() app.UI {
 // not untick it. Only then: writing the DOM after every keystroke could
 // undo a click on the box that comes before the deferred write runs.
 func (f *basicForm) emailInput(ctx app.Context, e app.Event) {
+	f.acted(ctx)
 	f.email, f.saved = widget.InputValue(ctx), false
 	if strings.TrimSpace(f.email) == "" {
 		form.SetChecked(ctx, "email-verification", f.verificationShown)
+	}
+}
+
+// acted tells the page that the user does something new here: its last
+// notice no longer applies.
+func (f *basicForm) acted(ctx app.Context) {
+	if f.OnAction != nil {
+		f.OnAction(ctx)
 	}
 }
 
@@ -188,9 +198,7 @@ func (f *basicForm) submit(ctx app.Context, e app.Event) {
 	if f.busy || f.Offline || f.Kept {
 		return
 	}
-	if f.OnAction != nil {
-		f.OnAction(ctx)
-	}
+	f.acted(ctx)
 	f.tried = true
 	email := strings.TrimSpace(f.email)
 	verification := f.verificationShown()

@@ -191,7 +191,7 @@ var english = map[string]string{
 	"totp.enrol.expired":          "This setup waited too long (15 minutes). Start again for a new QR code.",
 	"totp.enrol.step_app.title":   "Install an authenticator app",
 	"totp.enrol.step_app.text":    "Such as Authy, Microsoft Authenticator or Google Authenticator, on your phone or computer.",
-	"totp.enrol.step_scan.title":  "Scan the QR code",
+	"totp.enrol.step_scan.title":  "Add your account to the app",
 	"totp.enrol.qr.alt":           "QR code that adds your Twofold account to an authenticator app",
 	"totp.enrol.key.label":        "Cannot scan it? Enter this key in the app instead:",
 	"totp.enrol.key.copy":         "Copy key",

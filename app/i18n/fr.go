@@ -192,7 +192,7 @@ var french = map[string]string{
 	"totp.enrol.expired":          "Cette configuration a attendu trop longtemps (15\u00a0minutes). Recommencez pour obtenir un nouveau code QR.",
 	"totp.enrol.step_app.title":   "Installez une application d’authentification",
 	"totp.enrol.step_app.text":    "Par exemple Authy, Microsoft Authenticator ou Google Authenticator, sur votre téléphone ou votre ordinateur.",
-	"totp.enrol.step_scan.title":  "Scannez le code QR",
+	"totp.enrol.step_scan.title":  "Ajoutez votre compte à l’application",
 	"totp.enrol.qr.alt":           "Code QR qui ajoute votre compte Twofold à une application d’authentification",
 	"totp.enrol.key.label":        "Impossible de le scanner\u00a0? Saisissez plutôt cette clé dans l’application\u00a0:",
 	"totp.enrol.key.copy":         "Copier la clé",

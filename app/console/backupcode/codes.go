@@ -46,11 +46,15 @@ type Codes struct {
 	// asking: Escape or × came before the codes were saved; the dialog
 	// asks whether to close.
 	asking bool
+	// ctx is the component's own context: the focus moves after updates
+	// that remove the button clicked (whose context goes with it).
+	ctx app.Context
 }
 
 // OnMount opens the dialog with the focus on its title, or moves the focus
 // to the inline title.
 func (c *Codes) OnMount(ctx app.Context) {
+	c.ctx = ctx
 	if c.Inline {
 		ctx.Defer(func(app.Context) {
 			if el := app.Window().GetElementByID(widget.TitleID(CodesDialogID)); el.Truthy() {
@@ -130,21 +134,20 @@ func (c *Codes) close(ctx app.Context, e app.Event) {
 		return
 	}
 	c.asking = true
-	ctx.Defer(func(app.Context) {
-		if el := app.Window().GetElementByID("backup-keep"); el.Truthy() {
-			el.Call("focus")
-		}
-	})
+	c.ctx.Defer(func(app.Context) { focusID("backup-keep") })
 }
 
 // keep answers the question: back to the codes, which are to be saved.
 func (c *Codes) keep(ctx app.Context, e app.Event) {
 	c.asking = false
-	ctx.Defer(func(app.Context) {
-		if el := app.Window().GetElementByID("backup-copy"); el.Truthy() {
-			el.Call("focus")
-		}
-	})
+	c.ctx.Defer(func(app.Context) { focusID("backup-copy") })
+}
+
+// focusID moves the focus to the element id, if it is there.
+func focusID(id string) {
+	if el := app.Window().GetElementByID(id); el.Truthy() {
+		el.Call("focus")
+	}
 }
 
 // Text is the content of the copied text and of the downloaded file.
