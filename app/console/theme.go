@@ -1,6 +1,10 @@
 package console
 
-import "twofold/app/browser"
+import (
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"twofold/app/browser"
+)
 
 // The console's themes. Without a choice it follows the system
 // (prefers-color-scheme); the header's switch makes a choice, kept on the
@@ -21,9 +25,22 @@ func ThemeOf(v string) string {
 	return ""
 }
 
+// prerenderTheme is the theme of the page the server pre-renders now
+// (PrerenderTheme).
+var prerenderTheme string
+
+// PrerenderTheme tells the pages the theme chosen on the device of the
+// page the server is about to pre-render ("" when the system decides,
+// which only the browser knows). The server pre-renders one page at a
+// time.
+func PrerenderTheme(theme string) { prerenderTheme = ThemeOf(theme) }
+
 // darkTheme reports whether the page shows dark colours now: the choice
 // made on this device, else the system's.
 func darkTheme() bool {
+	if app.IsServer {
+		return prerenderTheme == ThemeDark
+	}
 	switch ThemeOf(browser.Cookie(ThemeCookie)) {
 	case ThemeDark:
 		return true

@@ -22,7 +22,7 @@ import (
 // does before the WASM runs (its first paint), online or from the service
 // worker's cache. The script is the test's, through DevTools (the page's
 // CSP does not apply to it).
-func (e *env) holdWasm() {
+func (e *env) holdWasm() page.ScriptIdentifier {
 	e.t.Helper()
 	const hold = `(() => {
 		const original = WebAssembly.instantiateStreaming;
@@ -31,11 +31,23 @@ func (e *env) holdWasm() {
 		window.twofoldTestReleaseWasm = () => release();
 		WebAssembly.instantiateStreaming = async (...args) => { await released; return original.apply(WebAssembly, args); };
 	})();`
-	_, err := chromedp.Run(e.ctx, func(ctx context.Context, tg *chromedp.Target) (page.AddScriptToEvaluateOnNewDocumentResult, error) {
+	res, err := chromedp.Run(e.ctx, func(ctx context.Context, tg *chromedp.Target) (page.AddScriptToEvaluateOnNewDocumentResult, error) {
 		return cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: hold})
 	})
 	if err != nil {
 		e.t.Fatalf("hold the WASM: %v", err)
+	}
+	return res.Identifier
+}
+
+// unholdWasm stops holding the WASM of the pages opened from now on.
+func (e *env) unholdWasm(id page.ScriptIdentifier) {
+	e.t.Helper()
+	_, err := chromedp.Run(e.ctx, func(ctx context.Context, tg *chromedp.Target) (cdp.Empty, error) {
+		return cdp.Call(ctx, tg, page.RemoveScriptToEvaluateOnNewDocument, page.RemoveScriptToEvaluateOnNewDocumentParams{Identifier: id})
+	})
+	if err != nil {
+		e.t.Fatalf("stop holding the WASM: %v", err)
 	}
 }
 

@@ -105,6 +105,8 @@ func (u *UI) render(key pageKey) rendered {
 	i18n.SetLanguage(key.lang)
 	defer i18n.SetLanguage(i18n.English)
 	p.theme = key.theme
+	console.PrerenderTheme(key.theme)
+	defer console.PrerenderTheme("")
 	u.app.Lang = key.lang
 	u.app.Description = console.Description()
 	rec := httptest.NewRecorder()

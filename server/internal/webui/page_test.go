@@ -110,6 +110,9 @@ func TestPagesPreRenderedInLanguageAndTheme(t *testing.T) {
 			}
 		}
 	}
+	if sw := regexp.MustCompile(`<button[^>]*id="theme-switch"[^>]*>`).FindString(frDark.Body.String()); !strings.Contains(sw, `aria-pressed="true"`) {
+		t.Errorf("dark chosen: the theme switch is not pressed: %s", sw)
+	}
 	etags := []string{en.Header().Get("ETag"), fr.Header().Get("ETag"), frDark.Header().Get("ETag")}
 	if slices.Contains(etags, `"`+u.Version+`"`) || len(slices.Compact(slices.Sorted(slices.Values(etags)))) != 3 {
 		t.Errorf("ETags %q: want three, none go-app's version alone", etags)
