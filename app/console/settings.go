@@ -99,8 +99,9 @@ type settings struct {
 	codes  []string // the codes dialog's codes
 	// returnFocus is where the focus goes when the dialog closes.
 	returnFocus string
-	// notice tells what the last action did; the next action clears it.
-	notice string
+	// notice says what the last action did (in the language in use); the
+	// next action clears it.
+	notice notice
 	// actions counts the user's actions, so that the forms clear their
 	// own "Saved." too.
 	actions int
@@ -227,8 +228,34 @@ func (p *settings) goOffline(ctx app.Context) {
 // acted clears the notice of the last action: the user does something
 // else now.
 func (p *settings) acted() {
-	p.notice = ""
+	p.notice = noticeNone
 	p.actions++
+}
+
+// notice is what the last action did, shown above the section.
+type notice int
+
+const (
+	noticeNone notice = iota
+	noticeEnabled
+	noticeRegenerated
+	noticeDisabled
+	noticePassword
+)
+
+// noticeText is the notice in the language in use.
+func (p *settings) noticeText() string {
+	switch p.notice {
+	case noticeEnabled:
+		return i18n.T("tfa.notice.enabled")
+	case noticeRegenerated:
+		return i18n.T("tfa.notice.regenerated")
+	case noticeDisabled:
+		return i18n.T("tfa.notice.disabled")
+	case noticePassword:
+		return i18n.T("password.saved")
+	}
+	return ""
 }
 
 // basicSaved follows a change of the basic settings.
@@ -290,7 +317,7 @@ func (p *settings) renderPanel() app.UI {
 		section = section.Disabled(true)
 	}
 	return app.Div().Body(
-		app.P().ID("settings-notice").Class("saved settings-notice").Role("status").Text(p.notice),
+		app.P().ID("settings-notice").Class("saved settings-notice").Role("status").Text(p.noticeText()),
 		section.Body(
 			app.Section().ID(p.tab.ID).Class("card").Aria("labelledby", p.tab.ID+"-title").Body(
 				app.H2().ID(p.tab.ID+"-title").Class("card-title").Text(p.tab.Title()),
@@ -399,13 +426,13 @@ func (p *settings) enabled(ctx app.Context, res *api.TOTPEnabled) {
 	if p.tab.ID == "basic" {
 		p.returnFocus = "tfa-state"
 	}
-	p.notice = i18n.T("tfa.notice.enabled")
+	p.notice = noticeEnabled
 }
 
 // regenerated shows the new backup codes and reloads the count.
 func (p *settings) regenerated(ctx app.Context, codes []string) {
 	p.codes, p.dialog = codes, dialogCodes
-	p.notice = i18n.T("tfa.notice.regenerated")
+	p.notice = noticeRegenerated
 	p.refresh(p.ctx)
 }
 
@@ -414,12 +441,12 @@ func (p *settings) disabled(ctx app.Context, acc *api.Account) {
 	p.show(acc)
 	p.returnFocus = "security-tfa-title"
 	p.closeDialog(ctx, app.Event{})
-	p.notice = i18n.T("tfa.notice.disabled")
+	p.notice = noticeDisabled
 }
 
 // passwordChanged closes the password dialog and says what happened.
 func (p *settings) passwordChanged(ctx app.Context) {
 	p.closeDialog(ctx, app.Event{})
-	p.notice = i18n.T("password.saved")
+	p.notice = noticePassword
 	p.refresh(p.ctx)
 }

@@ -310,3 +310,36 @@ func (e *env) expectOfflineFields(email string) {
 
 // jsQuote quotes any string as a JavaScript string literal.
 func jsQuote(s string) string { return fmt.Sprintf("%q", s) }
+
+// axeInBothLanguages runs axe-core (light and dark colours) on the page as
+// it is, in its language and then in the other one, checking that every
+// text is in that language, then switches back. The switch is the
+// header's; while a modal dialog makes the header inert, the test clicks
+// it from the page's script (the page re-renders the dialog in the other
+// language, as it would for a language chosen before opening it).
+func (e *env) axeInBothLanguages(name string) {
+	e.t.Helper()
+	first, err := chromedp.Run(e.ctx, chromedp.Evaluate[string](`document.documentElement.lang`))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	second := "en"
+	if first == "en" {
+		second = "fr"
+	}
+	for _, lang := range []string{first, second} {
+		e.languageByScript(lang)
+		e.expectLanguage(lang, name+" ("+lang+")")
+		e.axe(name + "-" + lang)
+	}
+	e.languageByScript(first)
+}
+
+// languageByScript clicks the header's button of lang from the page's
+// script and waits for the page in that language.
+func (e *env) languageByScript(lang string) {
+	e.t.Helper()
+	e.do("switch to "+lang, chromedp.Evaluate[chromedp.Void](`document.getElementById("lang-`+lang+`").click()`))
+	e.waitFor("the page in "+lang, `document.documentElement.lang === "`+lang+`" &&
+		document.getElementById("lang-`+lang+`").getAttribute("aria-pressed") === "true"`, 5*time.Second)
+}
