@@ -70,19 +70,19 @@ self.addEventListener("fetch", (event) => {
     return;
   }
   if (req.mode === "navigate") {
-    event.respondWith(navigate(req));
+    event.respondWith(navigate(event, req));
     return;
   }
   event.respondWith(fromCache(req, url));
 });
 
-async function navigate(req) {
+async function navigate(event, req) {
   try {
     const res = await fetch(req);
     if (res.ok && res.status === 200 && res.type === "basic") {
       const url = new URL(req.url);
       const copy = res.clone();
-      caches.open(cacheName).then((cache) => cache.put(url.origin + url.pathname, copy));
+      event.waitUntil(caches.open(cacheName).then((cache) => cache.put(url.origin + url.pathname, copy)));
     }
     return res;
   } catch (err) {
