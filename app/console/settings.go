@@ -157,7 +157,12 @@ func (p *settings) OnNav(ctx app.Context) {
 		return
 	}
 	p.acted()
-	p.dialog, p.codes = dialogNone, nil
+	// Another tab (or the browser's Back) closes a dialog, except the new
+	// backup codes: they are shown once, and only their dialog closes
+	// them.
+	if p.dialog != dialogCodes {
+		p.dialog = dialogNone
+	}
 	takeArrival(ctx, "settings-title")
 	if p.account != nil {
 		return

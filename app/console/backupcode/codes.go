@@ -49,12 +49,18 @@ type Codes struct {
 	// ctx is the component's own context: the focus moves after updates
 	// that remove the button clicked (whose context goes with it).
 	ctx app.Context
+	// stopAsking removes the question the browser asks before leaving the
+	// page while the codes are not saved.
+	stopAsking func()
 }
 
 // OnMount opens the dialog with the focus on its title, or moves the focus
 // to the inline title.
 func (c *Codes) OnMount(ctx app.Context) {
 	c.ctx = ctx
+	// Leaving the page (a reload, closing the tab) would lose the codes
+	// too: the browser asks first until they are saved.
+	c.stopAsking = browser.OnBeforeUnload(func() bool { return !c.saved })
 	if c.Inline {
 		ctx.Defer(func(app.Context) {
 			if el := app.Window().GetElementByID(widget.TitleID(CodesDialogID)); el.Truthy() {
@@ -64,6 +70,14 @@ func (c *Codes) OnMount(ctx app.Context) {
 		return
 	}
 	widget.ShowModal(ctx, CodesDialogID, "")
+}
+
+// OnDismount stops asking before leaving the page.
+func (c *Codes) OnDismount() {
+	if c.stopAsking != nil {
+		c.stopAsking()
+		c.stopAsking = nil
+	}
 }
 
 func (c *Codes) Render() app.UI {

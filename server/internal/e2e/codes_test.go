@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
 
@@ -28,6 +29,25 @@ func TestBackupCodesCannotBeLost(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#codes-dialog[open] #backup-codes")),
 	)
 	codes := e.backupCodes()
+
+	// Leaving the page would lose them too: the browser asks first.
+	dialogs := chromedp.Events(e.ctx, page.JavascriptDialogOpening)
+	e.do("reload the page", chromedp.Evaluate[chromedp.Void](`setTimeout(() => location.reload(), 0)`))
+	for ev, err := range dialogs {
+		if err != nil {
+			t.Fatalf("no question before leaving the page: %v", err)
+		}
+		if ev.Type != page.DialogTypeBeforeunload {
+			t.Errorf("dialog %s, want beforeunload", ev.Type)
+		}
+		break
+	}
+	if _, err := chromedp.Call(e.ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: false}); err != nil {
+		t.Fatalf("stay on the page: %v", err)
+	}
+	if got := e.backupCodes(); strings.Join(got, " ") != strings.Join(codes, " ") {
+		t.Fatalf("the codes changed after staying on the page: %q", got)
+	}
 
 	for i, closeKey := range []struct {
 		name string
