@@ -140,6 +140,9 @@ func TestFrenchAndAccessible(t *testing.T) {
 	e.axeInBothLanguages("backup-codes-confirm")
 	e.do("close the codes", chromedp.Click(chromedp.CSS("#backup-confirm-close")), chromedp.WaitNotPresent(chromedp.CSS("#codes-dialog")))
 	e.expectFocus("tfa-state")
+	if got := e.text("settings-notice"); got != "La 2FA est activée. Conservez vos codes de secours en lieu sûr." {
+		t.Errorf("notice after enabling: %q", got)
+	}
 	e.expectLanguage("fr", "settings, 2FA on")
 	e.axeInBothLanguages("settings-tfa-on")
 	e.do("change the email, which asks for a code",

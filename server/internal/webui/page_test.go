@@ -1,12 +1,14 @@
 package webui
 
 import (
+	"fmt"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"twofold/web"
@@ -219,3 +221,38 @@ func TestDarkThemeBlocksAgree(t *testing.T) {
 // htmlTag returns the <html> start tag of a page (go-app writes its
 // attributes in any order).
 func htmlTag(page string) string { return regexp.MustCompile(`<html[^>]*>`).FindString(page) }
+
+// Pages are rendered one at a time (the catalog's language is global):
+// requests in both languages at once each get their own.
+func TestPagesRenderedConcurrently(t *testing.T) {
+	u, err := New(fakeStatic())
+	if err != nil {
+		t.Fatal(err)
+	}
+	paths := []string{"/", "/verify", "/enroll", "/settings", "/settings/security"}
+	errs := make(chan string, 100)
+	var wg sync.WaitGroup
+	for i := range 40 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			lang, want := "en", "Skip to content"
+			if i%2 == 1 {
+				lang, want = "fr", "Aller au contenu"
+			}
+			path := paths[i%len(paths)]
+			r := httptest.NewRequest("GET", path, nil)
+			r.Header.Set("Cookie", "twofold_lang="+lang)
+			rec := httptest.NewRecorder()
+			u.ServeHTTP(rec, r)
+			if body := rec.Body.String(); !strings.Contains(htmlTag(body), `lang="`+lang+`"`) || !strings.Contains(body, want) {
+				errs <- fmt.Sprintf("%s in %s: %s", path, lang, htmlTag(body))
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+}
