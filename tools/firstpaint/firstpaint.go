@@ -485,8 +485,18 @@ func load(ctx context.Context, url string) (Load, error) {
 	if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
 		return Load{}, err
 	}
-	m, err := chromedp.Run(ctx, chromedp.Poll[marks](`window.firstPaintMarks && window.firstPaintMarks.done ? window.firstPaintMarks : null`,
-		chromedp.WithPollingTimeout(90*time.Second)))
+	var m marks
+	var err error
+	// A poll may start in the JavaScript context of the page that was
+	// there before the navigation: it is tried again in the new one.
+	for range 5 {
+		m, err = chromedp.Run(ctx, chromedp.Poll[marks](`window.firstPaintMarks && window.firstPaintMarks.done ? window.firstPaintMarks : null`,
+			chromedp.WithPollingTimeout(90*time.Second)))
+		if err == nil || !strings.Contains(err.Error(), "Cannot find context") {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 	if err != nil {
 		return Load{}, fmt.Errorf("waiting for a usable form and the WASM: %w", err)
 	}
