@@ -75,3 +75,24 @@ func Download(name, mimeType, text, containerID string) {
 		win.Get("URL").Call("revokeObjectURL", url)
 	}()
 }
+
+// OnBeforeUnload asks the browser to confirm leaving the page (a reload,
+// closing the tab, another address) whenever ask returns true, until the
+// returned function removes it. The browser words the question itself.
+func OnBeforeUnload(ask func() bool) (remove func()) {
+	if app.IsServer {
+		return func() {}
+	}
+	fn := app.FuncOf(func(this app.Value, args []app.Value) any {
+		if len(args) > 0 && ask() {
+			args[0].Call("preventDefault")
+			args[0].Set("returnValue", "")
+		}
+		return nil
+	})
+	app.Window().Call("addEventListener", "beforeunload", fn)
+	return func() {
+		app.Window().Call("removeEventListener", "beforeunload", fn)
+		fn.Release()
+	}
+}

@@ -22,15 +22,27 @@ var basicFields = []form.Field{
 }
 
 // basicForm is the "Basic Settings" form: email and email login
-// verification, saved together with PUT /api/account (step-up: the
+// verification, saved together with PUT /api/account. Its step-up (the
 // current password while TOTP is off, a 2FA code while it is on, as in
-// the seed's 3-2fa-settings screenshots).
+// the seed's 3-2fa-settings screenshots) is asked in the form once the
+// settings are changed or submitted, and only when the session is not
+// elevated.
 type basicForm struct {
 	app.Compo
 
 	Account *api.Account
+	// Kept: Account is the view kept in the browser (offline after a
+	// reload), whose email is masked.
+	Kept bool
+	// Offline shows the same fields with every control disabled.
+	Offline bool
+	// Actions counts the page's actions: when it moves, "Saved." goes.
+	Actions int
 	// OnSaved receives the account the server answered after a change.
 	OnSaved func(ctx app.Context, acc *api.Account)
+	// OnAction is called when the user changes a field or submits (the
+	// page clears its notices).
+	OnAction func(ctx app.Context)
 
 	from              *api.Account // the account the fields were filled from
 	email             string
@@ -40,14 +52,25 @@ type basicForm struct {
 	stepUp            form.StepUp
 	busy              bool
 	saved             bool
+	tried             bool // a submit was attempted since the last save
+	actions           int  // the page's Actions this form has seen
 	errs              form.Problems
 }
 
 // OnInit fills the fields from the account before the first render.
-func (f *basicForm) OnInit() { f.fill() }
+func (f *basicForm) OnInit() {
+	f.fill()
+	f.actions = f.Actions
+}
 
-// OnUpdate refills the fields when the page passes another account.
-func (f *basicForm) OnUpdate(ctx app.Context) { f.fill() }
+// OnUpdate refills the fields when the page passes another account, and
+// clears "Saved." once the page saw another action.
+func (f *basicForm) OnUpdate(ctx app.Context) {
+	f.fill()
+	if f.Actions != f.actions {
+		f.actions, f.saved = f.Actions, false
+	}
+}
 
 // fill sets the fields from the account when its settings differ from the
 // ones the fields were last filled from, so a reload of the account for
@@ -73,6 +96,17 @@ func (f *basicForm) needPassword() bool {
 	return f.stepUpAsked || !form.Elevated(f.Account, apiclient.ServerNow())
 }
 
+// changed reports whether the fields differ from the account's settings.
+func (f *basicForm) changed() bool {
+	return strings.TrimSpace(f.email) != f.Account.Email || f.verificationShown() != f.Account.EmailVerification
+}
+
+// askStepUp reports whether the step-up field shows: where the change is
+// made, once there is a change (or a submit) to confirm.
+func (f *basicForm) askStepUp() bool {
+	return !f.Offline && !f.Kept && (f.changed() || f.tried)
+}
+
 func (f *basicForm) Render() app.UI {
 	noEmail := strings.TrimSpace(f.email) == ""
 	tfaOn := form.TOTPOn(f.Account.TFA.State)
@@ -83,24 +117,28 @@ func (f *basicForm) Render() app.UI {
 	case noEmail:
 		verifyHint = i18n.T("basic.verification.hint_no_email")
 	}
+	// Offline the same fields show, every one disabled; the email kept
+	// in the browser is masked, so it is read-only.
+	locked := f.Offline || f.Kept
 	return app.Form().ID("basic-form").Class("form").NoValidate(true).OnSubmit(f.submit).Body(
 		widget.Alert{ID: "basic-error", Text: f.errs.Alert}.UI(),
 		widget.Field{
 			ID: "email", Label: i18n.T("basic.email.label"), Type: "email", Value: f.email,
 			Autocomplete: "email", Placeholder: i18n.T("basic.email.placeholder"), Error: f.errs.Msg("email"),
-			OnInput: f.emailInput,
+			Disabled: locked, ReadOnly: locked, OnInput: f.emailInput,
 		}.UI(),
 		widget.Checkbox{
 			ID: "email-verification", Label: i18n.T("basic.verification.label"),
 			// Like the seed: off and greyed while there is no email; greyed
 			// (but kept and shown) while TOTP supersedes it.
-			Checked: f.verificationShown(), Disabled: noEmail || tfaOn,
+			Checked: f.verificationShown(), Disabled: noEmail || tfaOn || locked,
 			Hint: verifyHint, Error: f.errs.Msg("email_verification"),
 			OnChange: func(ctx app.Context, e app.Event) {
+				f.acted(ctx)
 				f.emailVerification, f.saved = widget.CheckedValue(ctx), false
 			},
 		}.UI(),
-		app.IfSlice(f.needPassword(), func() []app.UI {
+		app.IfSlice(f.askStepUp() && f.needPassword(), func() []app.UI {
 			return []app.UI{
 				hiddenUsername(f.Account.User.Username),
 				widget.Field{
@@ -111,12 +149,15 @@ func (f *basicForm) Render() app.UI {
 				}.UI(),
 			}
 		}),
-		app.If(f.stepUp.NeedsCode(f.Account), func() app.UI {
+		app.If(f.askStepUp() && f.stepUp.NeedsCode(f.Account), func() app.UI {
 			return form.StepUpCodeField("stepup-code", f.stepUp.Code, f.errs.Msg("code"),
 				func(ctx app.Context, e app.Event) { f.stepUp.Code, f.saved = widget.InputValue(ctx), false })
 		}),
 		app.Div().Class("form-actions").Body(
-			widget.Button{ID: "basic-submit", Label: i18n.T("basic.submit"), BusyLabel: i18n.T("form.saving"), Busy: f.busy}.UI(),
+			widget.Button{
+				ID: "basic-submit", Label: i18n.T("basic.submit"), BusyLabel: i18n.T("form.saving"),
+				Busy: f.busy, Disabled: locked,
+			}.UI(),
 			app.If(f.saved, func() app.UI {
 				return app.P().ID("basic-saved").Class("saved").Role("status").Text(i18n.T("form.saved"))
 			}),
@@ -131,9 +172,18 @@ func (f *basicForm) Render() app.UI {
 // not untick it. Only then: writing the DOM after every keystroke could
 // undo a click on the box that comes before the deferred write runs.
 func (f *basicForm) emailInput(ctx app.Context, e app.Event) {
+	f.acted(ctx)
 	f.email, f.saved = widget.InputValue(ctx), false
 	if strings.TrimSpace(f.email) == "" {
 		form.SetChecked(ctx, "email-verification", f.verificationShown)
+	}
+}
+
+// acted tells the page that the user does something new here: its last
+// notice no longer applies.
+func (f *basicForm) acted(ctx app.Context) {
+	if f.OnAction != nil {
+		f.OnAction(ctx)
 	}
 }
 
@@ -145,9 +195,11 @@ func (f *basicForm) verificationShown() bool {
 
 func (f *basicForm) submit(ctx app.Context, e app.Event) {
 	e.PreventDefault()
-	if f.busy {
+	if f.busy || f.Offline || f.Kept {
 		return
 	}
+	f.acted(ctx)
+	f.tried = true
 	email := strings.TrimSpace(f.email)
 	verification := f.verificationShown()
 	req := api.AccountUpdate{Email: &email, EmailVerification: &verification}
@@ -164,9 +216,7 @@ func (f *basicForm) submit(ctx app.Context, e app.Event) {
 		f.errs.SetRule("password", "required")
 	}
 	if askCode {
-		if rule := validate.TFACode(req.Code); rule != "" {
-			f.errs.SetRule("code", rule)
-		}
+		form.CheckStepUpCode(&f.errs, "code", req.Code)
 	}
 	if !f.errs.Empty() {
 		form.FocusLater(ctx, f.errs.First(basicFields, "basic-error"))
@@ -178,7 +228,7 @@ func (f *basicForm) submit(ctx app.Context, e app.Event) {
 		ctx.Dispatch(func(ctx app.Context) {
 			f.busy = false
 			if err == nil {
-				f.password, f.stepUpAsked, f.saved = "", false, true
+				f.password, f.stepUpAsked, f.saved, f.tried = "", false, true, false
 				f.stepUp = form.StepUp{}
 				form.ClearInputs(ctx, "stepup-password", "stepup-code")
 				f.Account = acc

@@ -37,6 +37,7 @@ func (p *enrollPage) OnNav(ctx app.Context) {
 	if app.IsServer || p.account != nil {
 		return
 	}
+	takeArrival(ctx, "enroll-title")
 	p.load(ctx)
 }
 
@@ -51,7 +52,7 @@ func (p *enrollPage) load(ctx app.Context) {
 				p.status, p.loadErr = statusFailed, form.ErrorText(err)
 				form.FocusLater(ctx, "enroll-error")
 			case form.TOTPOn(acc.TFA.State):
-				ctx.Navigate(PathSettings)
+				goTo(ctx, PathSettings)
 			default:
 				p.status, p.account = statusLoaded, acc
 			}
@@ -62,7 +63,7 @@ func (p *enrollPage) load(ctx app.Context) {
 func (p *enrollPage) Render() app.UI {
 	return frame{ID: "enroll-page", Mounted: p.mounted, Account: p.account}.UI(
 		app.Div().Class("container container-narrow").Body(
-			app.H1().Class("page-title").Text(i18n.T("enroll.title")),
+			app.H1().ID("enroll-title").Class("page-title").TabIndex(-1).Text(i18n.T("enroll.title")),
 			p.renderBody(),
 		),
 	).DataSet("state", string(p.status))
@@ -96,7 +97,7 @@ func (p *enrollPage) enabled(ctx app.Context, res *api.TOTPEnabled) {
 	p.account, p.codes = &res.Account, res.BackupCodes
 }
 
-func (p *enrollPage) done(ctx app.Context, e app.Event) { ctx.Navigate(PathSettings) }
+func (p *enrollPage) done(ctx app.Context, e app.Event) { goTo(ctx, PathSettings) }
 
 // signOut ends the enrolment session: it can do nothing else.
 func (p *enrollPage) signOut(ctx app.Context, e app.Event) { logOut(ctx, &p.leaving) }

@@ -56,10 +56,34 @@ func pageFor(acc *api.Account) string {
 	return PathSettings
 }
 
+// arrived: the page was reached by a step of the console (signing in,
+// verifying, enrolling, signing out), not by the address bar. The page
+// that opens then puts the focus on its heading, so keyboard and screen
+// reader users start there and hear where they are.
+var arrived bool
+
+// goTo shows the page at path as the next step of a journey: the page
+// puts the focus on its heading (see takeArrival).
+func goTo(ctx app.Context, path string) {
+	arrived = true
+	ctx.Navigate(path)
+}
+
+// takeArrival moves the focus to the heading id once the page is
+// rendered, if the page was reached by goTo; it reports whether it did.
+func takeArrival(ctx app.Context, id string) bool {
+	if !arrived {
+		return false
+	}
+	arrived = false
+	form.FocusLater(ctx, id)
+	return true
+}
+
 // leave sends the browser to the sign-in page with a notice.
 func leave(ctx app.Context, notice string) {
 	flash = notice
-	ctx.Navigate(PathSignIn)
+	goTo(ctx, PathSignIn)
 }
 
 // sessionExpired sends the browser to the sign-in page, saying the
@@ -79,7 +103,7 @@ func logOut(ctx app.Context, busy *bool) {
 		apiclient.Logout(ctx)
 		ctx.Dispatch(func(ctx app.Context) {
 			*busy = false
-			ctx.Navigate(PathSignIn)
+			goTo(ctx, PathSignIn)
 		})
 	})
 }
@@ -90,9 +114,9 @@ func logOut(ctx app.Context, busy *bool) {
 func signedOutOr(ctx app.Context, err error) bool {
 	switch {
 	case apiclient.SignedOut(err):
-		ctx.Navigate(PathSignIn)
+		goTo(ctx, PathSignIn)
 	case apiclient.Is(err, api.CodeEnrollmentRequired):
-		ctx.Navigate(PathEnroll)
+		goTo(ctx, PathEnroll)
 	default:
 		return false
 	}

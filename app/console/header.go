@@ -6,6 +6,7 @@ import (
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"twofold/app/apiclient"
+	"twofold/app/browser"
 	"twofold/app/console/form"
 	"twofold/app/i18n"
 	"twofold/app/widget"
@@ -18,9 +19,11 @@ var languageNames = map[string]string{
 	i18n.French:  "Français",
 }
 
-// header is the top bar: the product name, the language switch and, when
-// signed in, the username and the Sign out button. Below it, the prompt
-// to reload when a new version of the app is ready.
+// header is the top bar, as in the seed: the product name, the language
+// switch, the light/dark switch and, when signed in, the username and the
+// Sign out button. Below it, the prompt to reload when a new version of
+// the app is ready. In the server's pre-rendered page its buttons are
+// disabled: they work once the WASM runs.
 type header struct {
 	app.Compo
 
@@ -32,13 +35,33 @@ type header struct {
 	updateReady bool
 	busy        bool
 	err         string
+	dark        bool
+	stopScheme  func()
 }
 
-// OnInit shows the update prompt when the update came before this page.
-func (h *header) OnInit() { h.updateReady = newVersion }
+// OnInit shows the update prompt when the update came before this page,
+// and the theme in use.
+func (h *header) OnInit() {
+	h.updateReady = newVersion
+	h.dark = darkTheme()
+}
 
-// OnMount starts the update check of the app's start.
-func (h *header) OnMount(ctx app.Context) { checkForUpdateOnce() }
+// OnMount starts the update check of the app's start and follows the
+// system's colours (the switch shows the theme in use).
+func (h *header) OnMount(ctx app.Context) {
+	checkForUpdateOnce()
+	h.stopScheme = browser.OnColorSchemeChange(func() {
+		ctx.Dispatch(func(ctx app.Context) { h.dark = darkTheme() })
+	})
+}
+
+// OnDismount stops following the system's colours.
+func (h *header) OnDismount() {
+	if h.stopScheme != nil {
+		h.stopScheme()
+		h.stopScheme = nil
+	}
+}
 
 // OnAppUpdate is go-app's news that a service worker activated: when it
 // serves a new version, the page (which still runs the old one until it
@@ -63,6 +86,7 @@ func (h *header) Render() app.UI {
 			),
 			app.Div().Class("topbar-tools").Body(
 				h.languageSwitch(),
+				h.themeSwitch(),
 				app.If(h.Username != "", func() app.UI {
 					return app.Div().Class("user").Body(
 						app.Span().Class("avatar").Aria("hidden", true).Text(initial(h.Username)),
@@ -72,7 +96,7 @@ func (h *header) Render() app.UI {
 						),
 						widget.Button{
 							ID: "signout", Label: i18n.T("header.sign_out"), BusyLabel: i18n.T("header.signing_out"),
-							Type: "button", Kind: widget.ButtonSecondary, Busy: h.busy, Disabled: h.Offline,
+							Type: "button", Kind: widget.ButtonSecondary, Busy: h.busy, Disabled: h.Offline || app.IsServer,
 							OnClick: h.signOut,
 						}.UI(),
 					)
@@ -100,10 +124,35 @@ func (h *header) languageSwitch() app.UI {
 	for i, lang := range i18n.Languages {
 		buttons[i] = app.Button().ID("lang-"+lang).Type("button").Class("lang-button").
 			Lang(lang).Title(languageNames[lang]).Aria("pressed", lang == i18n.Lang()).
-			OnClick(h.chooseLanguage).Text(strings.ToUpper(lang))
+			Disabled(app.IsServer).OnClick(h.chooseLanguage).Text(strings.ToUpper(lang))
 	}
 	return app.Div().ID("lang-switch").Class("lang-switch").Role("group").
 		Aria("label", i18n.T("header.language")).Body(buttons...)
+}
+
+// themeSwitch is the seed's light/dark switch: one toggle button, pressed
+// while the page is dark, named by what it turns on ("Dark theme").
+func (h *header) themeSwitch() app.UI {
+	icon := "icon-sun"
+	if h.dark {
+		icon = "icon-moon"
+	}
+	return app.Button().ID("theme-switch").Type("button").Class("theme-button").
+		Title(i18n.T("header.theme_dark")).Aria("label", i18n.T("header.theme_dark")).
+		Aria("pressed", h.dark).Disabled(app.IsServer).OnClick(h.toggleTheme).Body(
+		app.Span().Class("icon "+icon).Aria("hidden", true),
+	)
+}
+
+// toggleTheme switches between light and dark and keeps the choice on the
+// device.
+func (h *header) toggleTheme(ctx app.Context, e app.Event) {
+	h.dark = !h.dark
+	if h.dark {
+		setTheme(ThemeDark)
+	} else {
+		setTheme(ThemeLight)
+	}
 }
 
 // chooseLanguage switches the language of the button clicked. The click's
@@ -129,7 +178,7 @@ func (h *header) signOut(ctx app.Context, e app.Event) {
 				form.FocusLater(ctx, "signout-error")
 				return
 			}
-			ctx.Navigate(PathSignIn)
+			goTo(ctx, PathSignIn)
 		})
 	})
 }

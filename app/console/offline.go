@@ -10,26 +10,29 @@ import (
 )
 
 // accountView is what the browser keeps of the account, so that the
-// settings page can show it offline: the username, the email masked as
-// the server masks it, the 2FA state and the number of backup codes left.
+// settings page can show it offline with the same fields as online: the
+// username, the email masked as the server masks it, whether email login
+// verification is on, the 2FA state and the number of backup codes left.
 // Nothing else: never a code, a secret, a QR image, a token or the full
 // email. SavedAt says how old it is.
 type accountView struct {
-	Username        string    `json:"username"`
-	Email           string    `json:"email,omitempty"`
-	TFAState        string    `json:"tfa_state"`
-	BackupCodesLeft int       `json:"backup_codes_left"`
-	SavedAt         time.Time `json:"saved_at"`
+	Username          string    `json:"username"`
+	Email             string    `json:"email,omitempty"`
+	EmailVerification bool      `json:"email_verification"`
+	TFAState          string    `json:"tfa_state"`
+	BackupCodesLeft   int       `json:"backup_codes_left"`
+	SavedAt           time.Time `json:"saved_at"`
 }
 
 // viewOf is the view of acc to keep, made at now.
 func viewOf(acc *api.Account, now time.Time) accountView {
 	return accountView{
-		Username:        acc.User.Username,
-		Email:           maskEmail(acc.Email),
-		TFAState:        acc.TFA.State,
-		BackupCodesLeft: acc.TFA.BackupCodesRemaining,
-		SavedAt:         now.UTC().Truncate(time.Second),
+		Username:          acc.User.Username,
+		Email:             maskEmail(acc.Email),
+		EmailVerification: acc.EmailVerification,
+		TFAState:          acc.TFA.State,
+		BackupCodesLeft:   acc.TFA.BackupCodesRemaining,
+		SavedAt:           now.UTC().Truncate(time.Second),
 	}
 }
 
@@ -64,9 +67,10 @@ func forgetAccount() { browser.Remove(browser.KeyAccount) }
 // the fields the view does not keep stay empty.
 func (v *accountView) account() *api.Account {
 	return &api.Account{
-		User:  api.User{Username: v.Username},
-		Email: v.Email,
-		TFA:   api.TFA{State: v.TFAState, BackupCodesRemaining: v.BackupCodesLeft},
+		User:              api.User{Username: v.Username},
+		Email:             v.Email,
+		EmailVerification: v.EmailVerification,
+		TFA:               api.TFA{State: v.TFAState, BackupCodesRemaining: v.BackupCodesLeft},
 	}
 }
 

@@ -48,14 +48,14 @@ func TestAccountViewKeepsNothingSecret(t *testing.T) {
 		names = append(names, k)
 	}
 	slices.Sort(names)
-	if want := []string{"backup_codes_left", "email", "saved_at", "tfa_state", "username"}; !slices.Equal(names, want) {
+	if want := []string{"backup_codes_left", "email", "email_verification", "saved_at", "tfa_state", "username"}; !slices.Equal(names, want) {
 		t.Errorf("fields: got %v, want %v", names, want)
 	}
 	if strings.Contains(string(b), "admin@example.com") {
 		t.Errorf("the full email is kept: %s", b)
 	}
 	back := v.account()
-	if back.User.Username != "admin" || back.TFA.State != api.TFAEnabled || back.TFA.BackupCodesRemaining != 5 || back.Email != "a***@example.com" {
+	if back.User.Username != "admin" || back.TFA.State != api.TFAEnabled || back.TFA.BackupCodesRemaining != 5 || back.Email != "a***@example.com" || !back.EmailVerification {
 		t.Errorf("account from the view: %+v", back)
 	}
 }

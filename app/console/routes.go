@@ -13,8 +13,12 @@ const (
 	PathVerify = "/verify"
 	// PathEnroll is the page of a sign-in that must set up 2FA first (the
 	// enrolment session may only set up TOTP, read the account and sign out).
-	PathEnroll   = "/enroll"
+	PathEnroll = "/enroll"
+	// PathSettings is the settings page's first tab (Basic Settings);
+	// settingsTabs (settings.go) lists every tab and its path.
 	PathSettings = "/settings"
+	// PathSecurity is the settings page's Security Settings tab.
+	PathSecurity = "/settings/security"
 )
 
 // Register declares the console's routes. The WASM binary and the server
@@ -23,5 +27,16 @@ func Register() {
 	app.Route(PathSignIn, func() app.Composer { return newSignIn() })
 	app.Route(PathVerify, func() app.Composer { return newVerify() })
 	app.Route(PathEnroll, func() app.Composer { return newEnroll() })
-	app.Route(PathSettings, func() app.Composer { return newSettings() })
+	for _, tab := range settingsTabs {
+		app.Route(tab.Path, func() app.Composer { return newSettings(tab) })
+	}
+}
+
+// Paths lists every page's path, for the server's pre-rendering.
+func Paths() []string {
+	paths := []string{PathSignIn, PathVerify, PathEnroll}
+	for _, tab := range settingsTabs {
+		paths = append(paths, tab.Path)
+	}
+	return paths
 }

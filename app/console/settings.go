@@ -22,23 +22,66 @@ const (
 	dialogCodes      = "codes"      // new backup codes, shown once
 	dialogRegenerate = "regenerate" // Regenerate backup codes
 	dialogDisable    = "disable"    // Disable 2FA
+	dialogPassword   = "password"   // Change password
 )
 
 // offlineRetry is how often the settings page tries the server again
 // while it cannot reach it.
 const offlineRetry = 5 * time.Second
 
-// settings is the settings page ("/settings"): the account, its basic
-// settings (2FA state, email, email verification) and its security
-// settings (password, 2FA: backup codes, disable), with the 2FA dialogs.
+// settingsTab is one tab of the settings page, as in the seed: a URL, the
+// section it shows alone, and its title.
+type settingsTab struct {
+	Path string
+	// ID is the id of the tab's section ("basic"); the tab link is
+	// "tab-<ID>".
+	ID string
+	// Title is the tab's name and section heading, in the language in use.
+	Title func() string
+	// render draws the section's content under its heading.
+	render func(p *settings) app.UI
+}
+
+// settingsTabs are the settings page's tabs, in order. A tab is one line
+// here: Register routes its path to the settings page, which shows its
+// link, marks it current on its URL and renders its section alone. (The
+// seed's third tab, Manage Signed Devices, comes with the own-sessions
+// API.)
+var settingsTabs = []settingsTab{
+	{
+		Path: PathSettings, ID: "basic", render: (*settings).renderBasic,
+		Title: func() string { return i18n.T("settings.basic.title") },
+	},
+	{
+		Path: PathSecurity, ID: "security", render: (*settings).renderSecurity,
+		Title: func() string { return i18n.T("settings.security.title") },
+	},
+}
+
+// tabOf returns the tab of a path (the first tab for an unknown one).
+func tabOf(path string) settingsTab {
+	for _, t := range settingsTabs {
+		if t.Path == path {
+			return t
+		}
+	}
+	return settingsTabs[0]
+}
+
+// settings is the settings page: one tab at a time (settingsTabs), the
+// account's basic settings (2FA state, email, email verification) or its
+// security settings (password, backup codes, disabling 2FA), with the
+// dialogs they open. A change's step-up is asked where the change is
+// made, so the page never shows two code fields.
 //
 // Offline it shows the account it had, or the view kept in the browser
-// (offline.go), with a banner and every action disabled, and tries the
+// (offline.go), with a banner and every control disabled, and tries the
 // server again every few seconds and when the browser is back online.
 type settings struct {
 	app.Compo
 
 	mounted bool
+	tab     settingsTab
 	status  loadStatus
 	account *api.Account
 	loadErr string
@@ -56,14 +99,20 @@ type settings struct {
 	codes  []string // the codes dialog's codes
 	// returnFocus is where the focus goes when the dialog closes.
 	returnFocus string
-	// tfaNotice tells what the last 2FA action did.
-	tfaNotice string
+	// notice says what the last action did (in the language in use); the
+	// next action clears it.
+	notice notice
+	// actions counts the user's actions, so that the forms clear their
+	// own "Saved." too.
+	actions int
 	// ctx is the page's own context, for work after a dialog closes: a
 	// handler inside the dialog has a context that goes with it.
 	ctx app.Context
 }
 
-func newSettings() *settings { return &settings{status: statusLoading} }
+// newSettings makes the page of tab; its route knows the tab, so the first
+// render already marks it.
+func newSettings(tab settingsTab) *settings { return &settings{status: statusLoading, tab: tab} }
 
 // OnMount follows the browser's connection: back online, the page asks
 // the server again at once; offline, it disables the actions.
@@ -97,13 +146,25 @@ func (p *settings) OnDismount() {
 	p.retries++
 }
 
-// OnNav loads the account. It also runs on the server while it
-// pre-renders the page, without the browser's cookie: there it only sets
-// the title. A navigation inside the page (#basic, #security) keeps what
-// is loaded.
+// OnNav shows the tab of the URL and loads the account. It also runs on
+// the server while it pre-renders the page, without the browser's
+// cookie: there it only sets the tab and the title. Going from tab to tab
+// keeps what is loaded and counts as the next action (notices clear).
 func (p *settings) OnNav(ctx app.Context) {
+	p.tab = tabOf(ctx.Page().URL().Path)
 	setTitle(ctx, "settings.page_title")
-	if app.IsServer || p.account != nil {
+	if app.IsServer {
+		return
+	}
+	p.acted()
+	// Another tab (or the browser's Back) closes a dialog, except the new
+	// backup codes: they are shown once, and only their dialog closes
+	// them.
+	if p.dialog != dialogCodes {
+		p.dialog = dialogNone
+	}
+	takeArrival(ctx, "settings-title")
+	if p.account != nil {
 		return
 	}
 	p.load(ctx)
@@ -128,7 +189,7 @@ func (p *settings) load(ctx app.Context) {
 					form.FocusLater(ctx, "settings-error")
 				}
 			case pageFor(acc) != PathSettings:
-				ctx.Navigate(pageFor(acc))
+				goTo(ctx, pageFor(acc))
 			default:
 				p.show(acc)
 			}
@@ -149,7 +210,7 @@ func (p *settings) show(acc *api.Account) {
 }
 
 // goOffline shows the page without the server: the account it has, else
-// the view kept in the browser, with every action disabled; and tries
+// the view kept in the browser, with every control disabled; and tries
 // again later.
 func (p *settings) goOffline(ctx app.Context) {
 	p.offline = true
@@ -169,16 +230,70 @@ func (p *settings) goOffline(ctx app.Context) {
 	})
 }
 
-func (p *settings) setAccount(ctx app.Context, acc *api.Account) { p.show(acc) }
+// acted clears the notice of the last action: the user does something
+// else now.
+func (p *settings) acted() {
+	p.notice = noticeNone
+	p.actions++
+}
+
+// notice is what the last action did, shown above the section.
+type notice int
+
+const (
+	noticeNone notice = iota
+	noticeEnabled
+	noticeRegenerated
+	noticeDisabled
+	noticePassword
+)
+
+// noticeText is the notice in the language in use.
+func (p *settings) noticeText() string {
+	switch p.notice {
+	case noticeEnabled:
+		return i18n.T("tfa.notice.enabled")
+	case noticeRegenerated:
+		return i18n.T("tfa.notice.regenerated")
+	case noticeDisabled:
+		return i18n.T("tfa.notice.disabled")
+	case noticePassword:
+		return i18n.T("password.saved")
+	}
+	return ""
+}
+
+// basicSaved follows a change of the basic settings.
+func (p *settings) basicSaved(ctx app.Context, acc *api.Account) { p.show(acc) }
 
 func (p *settings) Render() app.UI {
 	return frame{ID: "settings-page", Mounted: p.mounted, Account: p.account, Offline: p.offline}.UI(
 		app.Div().Class("container").Body(
-			app.H1().Class("page-title").Text(i18n.T("settings.title")),
+			app.H1().ID("settings-title").Class("page-title").TabIndex(-1).Text(i18n.T("settings.title")),
 			p.renderOffline(),
-			p.renderBody(),
+			app.Div().Class("settings").Body(
+				p.renderTabs(),
+				app.Div().Class("settings-panel").Body(p.renderPanel()),
+			),
+			p.renderDialog(),
 		),
-	).DataSet("state", string(p.status)).DataSet("dialog", p.dialog).DataSet("offline", p.offline)
+	).DataSet("state", string(p.status)).DataSet("dialog", p.dialog).DataSet("offline", p.offline).
+		DataSet("tab", p.tab.ID)
+}
+
+// renderTabs is the seed's tab list: one link per tab, the current one
+// marked (aria-current). They are plain links, so they work in the
+// server's page before the WASM runs too.
+func (p *settings) renderTabs() app.UI {
+	links := make([]app.UI, len(settingsTabs))
+	for i, t := range settingsTabs {
+		a := app.A().ID("tab-" + t.ID).Class("tab").Href(t.Path).Text(t.Title())
+		if t.ID == p.tab.ID {
+			a = a.Aria("current", "page").Class("tab-current")
+		}
+		links[i] = a
+	}
+	return app.Nav().ID("settings-tabs").Class("settings-nav").Aria("label", i18n.T("settings.nav_label")).Body(links...)
 }
 
 // renderOffline is the offline banner: what the page cannot do, and how
@@ -194,63 +309,66 @@ func (p *settings) renderOffline() app.UI {
 	return widget.Alert{ID: "offline-banner", Kind: widget.AlertWarning, Text: i18n.T("offline.title"), Detail: detail}.UI()
 }
 
-func (p *settings) renderBody() app.UI {
+// renderPanel is the current tab's section, or what stands for it while
+// the account loads.
+func (p *settings) renderPanel() app.UI {
 	if card := loadCard(p.status, "settings", p.loadErr, func(ctx app.Context, e app.Event) { p.load(ctx) }); card != nil {
 		return card
 	}
-	acc := p.account
-	// Offline, a disabled fieldset disables every control of both
-	// sections at once (the dialogs stay outside it).
-	sections := app.FieldSet().Class("settings-sections")
+	// Offline, a disabled fieldset disables every control of the section
+	// at once (the dialogs stay outside it); the controls say so too.
+	section := app.FieldSet().Class("settings-sections")
 	if p.offline {
-		sections = sections.Disabled(true)
+		section = section.Disabled(true)
 	}
-	return app.Div().Class("settings").Body(
-		app.Nav().Class("settings-nav").Aria("label", i18n.T("settings.nav_label")).Body(
-			app.A().Href("#basic").Text(i18n.T("settings.basic.title")),
-			app.A().Href("#security").Text(i18n.T("settings.security.title")),
-		),
-		sections.Body(
-			app.Section().ID("basic").Class("card").Aria("labelledby", "basic-title").Body(
-				app.H2().ID("basic-title").Class("card-title").Text(i18n.T("settings.basic.title")),
-				app.Div().Class("profile").Body(
-					app.Span().Class("avatar avatar-lg").Aria("hidden", true).Text(initial(acc.User.Username)),
-					app.Div().Body(
-						app.P().ID("account-username").Class("profile-name").Text(acc.User.Username),
-						app.If(acc.User.IsAdmin, func() app.UI {
-							return app.Span().Class("badge badge-blue").Text(i18n.T("settings.admin_badge"))
-						}),
-					),
-				),
-				&tfaState{TFA: acc.TFA, Notice: p.tfaNotice, OnEnable: p.openEnrol},
-				p.renderBasic(),
-			),
-			app.Section().ID("security").Class("card").Aria("labelledby", "security-title").Body(
-				app.H2().ID("security-title").Class("card-title").Text(i18n.T("settings.security.title")),
-				app.H3().Class("section-title").Text(i18n.T("password.title")),
-				&passwordForm{Account: acc, OnChanged: p.refresh},
-				&tfaSecurity{
-					TFA: acc.TFA, OnEnable: p.openEnrol,
-					OnRegenerate: p.openRegenerate, OnDisable: p.openDisable,
-				},
+	return app.Div().Body(
+		app.P().ID("settings-notice").Class("saved settings-notice").Role("status").Text(p.noticeText()),
+		section.Body(
+			app.Section().ID(p.tab.ID).Class("card").Aria("labelledby", p.tab.ID+"-title").Body(
+				app.H2().ID(p.tab.ID+"-title").Class("card-title").Text(p.tab.Title()),
+				p.tab.render(p),
 			),
 		),
-		p.renderDialog(),
 	)
 }
 
-// renderBasic is the basic settings form, or, from the view kept
-// offline, the masked email it knows (the form needs the real one).
+// renderBasic is the Basic Settings tab: the user, the 2FA state (Enable
+// 2FA, the green 2FA badge, or the amber Renew 2FA), the email and email
+// verification form.
 func (p *settings) renderBasic() app.UI {
-	if p.kept == nil {
-		return &basicForm{Account: p.account, OnSaved: p.setAccount}
-	}
-	if p.kept.Email == "" {
-		return app.Text("")
-	}
-	return app.Dl().Class("kept").Body(
-		app.Dt().Text(i18n.T("basic.email.label")),
-		app.Dd().ID("account-email").Text(p.kept.Email),
+	acc := p.account
+	return app.Div().Body(
+		app.Div().Class("profile").Body(
+			app.P().ID("account-username").Class("profile-name").Text(acc.User.Username),
+			app.If(acc.User.IsAdmin, func() app.UI {
+				return app.Span().Class("badge badge-blue").Text(i18n.T("settings.admin_badge"))
+			}),
+		),
+		&tfaState{TFA: acc.TFA, Offline: p.offline, OnEnable: p.openEnrol},
+		&basicForm{
+			Account: acc, Kept: p.kept != nil, Offline: p.offline, Actions: p.actions,
+			OnSaved: p.basicSaved, OnAction: func(app.Context) { p.acted() },
+		},
+	)
+}
+
+// renderSecurity is the Security Settings tab: the password, and 2FA's
+// state with its backup codes, renewal and switch-off.
+func (p *settings) renderSecurity() app.UI {
+	return app.Div().Body(
+		app.Div().ID("security-password").Class("security-row").Body(
+			app.Div().Body(
+				app.H3().Class("section-title").Text(i18n.T("password.row_title")),
+				app.P().ID("password-open-hint").Class("hint").Text(i18n.T("password.row_hint")),
+			),
+			app.Button().ID("password-open").Type("button").Class("btn btn-secondary").
+				Aria("describedby", "password-open-hint").Disabled(p.offline).
+				OnClick(p.openPassword).Text(i18n.T("password.submit")),
+		),
+		&tfaSecurity{
+			TFA: p.account.TFA, Offline: p.offline,
+			OnRenew: p.openEnrol, OnRegenerate: p.openRegenerate, OnDisable: p.openDisable,
+		},
 	)
 }
 
@@ -272,53 +390,68 @@ func (p *settings) renderDialog() app.UI {
 		return totp.Disable{
 			Account: acc, OnDone: p.disabled, OnClose: p.closeDialog, OnSignedOut: sessionExpired,
 		}.UI()
+	case dialogPassword:
+		return &passwordDialog{Account: acc, OnChanged: p.passwordChanged, OnClose: p.closeDialog}
 	}
 	return app.Text("")
 }
 
 // open shows a dialog; the focus comes back to the element that opened
-// it.
+// it. Opening is the next action: the last notice clears.
 func (p *settings) open(ctx app.Context, dialog string) {
-	p.dialog, p.tfaNotice = dialog, ""
+	p.acted()
+	p.dialog = dialog
 	p.returnFocus = ctx.JSSrc().Get("id").String()
 }
 
 func (p *settings) openEnrol(ctx app.Context, e app.Event)      { p.open(ctx, dialogEnrol) }
 func (p *settings) openRegenerate(ctx app.Context, e app.Event) { p.open(ctx, dialogRegenerate) }
 func (p *settings) openDisable(ctx app.Context, e app.Event)    { p.open(ctx, dialogDisable) }
+func (p *settings) openPassword(ctx app.Context, e app.Event)   { p.open(ctx, dialogPassword) }
 
-// closeDialog closes the dialog and gives the focus back (to the 2FA
-// block when the element that opened the dialog is gone).
+// closeDialog closes the dialog and gives the focus back to the element
+// that opened it, or to what replaced it (returnFocus), else the tab's
+// heading.
 func (p *settings) closeDialog(ctx app.Context, e app.Event) {
 	p.dialog, p.codes = dialogNone, nil
-	ret := p.returnFocus
+	ret, heading := p.returnFocus, p.tab.ID+"-title"
 	p.ctx.Defer(func(app.Context) {
 		if !form.Focus(ret) {
-			form.Focus("tfa")
+			form.Focus(heading)
 		}
 	})
 }
 
 // enabled follows a successful enrolment: the new account, then the
-// backup codes.
+// backup codes; afterwards the focus goes to the 2FA state that replaced
+// the button (the green badge, on Basic Settings).
 func (p *settings) enabled(ctx app.Context, res *api.TOTPEnabled) {
 	p.show(&res.Account)
 	p.codes, p.dialog = res.BackupCodes, dialogCodes
-	p.returnFocus = "tfa"
-	p.tfaNotice = i18n.T("tfa.notice.enabled")
+	if p.tab.ID == "basic" {
+		p.returnFocus = "tfa-state"
+	}
+	p.notice = noticeEnabled
 }
 
 // regenerated shows the new backup codes and reloads the count.
 func (p *settings) regenerated(ctx app.Context, codes []string) {
 	p.codes, p.dialog = codes, dialogCodes
-	p.tfaNotice = i18n.T("tfa.notice.regenerated")
+	p.notice = noticeRegenerated
 	p.refresh(p.ctx)
 }
 
 // disabled closes the dialog with TOTP off.
 func (p *settings) disabled(ctx app.Context, acc *api.Account) {
 	p.show(acc)
-	p.returnFocus = "tfa-enable"
+	p.returnFocus = "security-tfa-title"
 	p.closeDialog(ctx, app.Event{})
-	p.tfaNotice = i18n.T("tfa.notice.disabled")
+	p.notice = noticeDisabled
+}
+
+// passwordChanged closes the password dialog and says what happened.
+func (p *settings) passwordChanged(ctx app.Context) {
+	p.closeDialog(ctx, app.Event{})
+	p.notice = noticePassword
+	p.refresh(p.ctx)
 }

@@ -20,11 +20,15 @@ var signInFields = []form.Field{
 	{Name: "password", InputID: "signin-password"},
 }
 
-// signIn is the sign-in page ("/").
+// signIn is the sign-in page ("/"). The server's pre-rendered page is
+// usable before the WASM runs: what is typed there is taken over, and a
+// submit made then is kept (by the page's script) and sent as soon as
+// the WASM runs.
 type signIn struct {
 	app.Compo
 
 	mounted  bool
+	early    form.Early
 	username string
 	password string
 	busy     bool
@@ -37,7 +41,23 @@ type signIn struct {
 
 func newSignIn() *signIn { return &signIn{} }
 
-func (p *signIn) OnMount(ctx app.Context) { p.mounted = true }
+// OnInit takes over the pre-rendered form when the WASM starts on this
+// page: what was typed, the focus and a submit.
+func (p *signIn) OnInit() {
+	p.early = form.TakeEarly("signin-form", "signin-username", "signin-password")
+	p.username, p.password = p.early.Values["signin-username"], p.early.Values["signin-password"]
+}
+
+// OnMount gives the focus back where it was in the pre-rendered page and
+// sends a sign-in submitted before the WASM ran.
+func (p *signIn) OnMount(ctx app.Context) {
+	p.mounted = true
+	p.early.Restore()
+	if p.early.Submitted {
+		p.early.Submitted = false
+		p.send(ctx)
+	}
+}
 
 // OnNav shows the notice left by the previous page and goes on when the
 // browser is already signed in; offline, it says that signing in needs
@@ -48,12 +68,13 @@ func (p *signIn) OnNav(ctx app.Context) {
 		return
 	}
 	p.notice = takeFlash()
+	takeArrival(ctx, "signin-title")
 	ctx.Async(func() {
 		acc, err := apiclient.Account(ctx)
 		ctx.Dispatch(func(ctx app.Context) {
 			switch {
 			case err == nil:
-				ctx.Navigate(pageFor(acc))
+				goTo(ctx, pageFor(acc))
 			case apiclient.Unreachable(err):
 				p.offline = true
 			}
@@ -69,12 +90,12 @@ func (p *signIn) Render() app.UI {
 	return frame{ID: "signin-page", Mounted: p.mounted}.UI(
 		app.Div().Class("auth").Body(
 			app.Div().Class("card auth-card").Body(
-				app.H1().Class("card-title").Text(i18n.T("signin.title")),
+				app.H1().ID("signin-title").Class("card-title").TabIndex(-1).Text(i18n.T("signin.title")),
 				app.P().Class("muted").Text(i18n.T("signin.intro")),
 				widget.Alert{ID: "signin-error", Kind: widget.AlertError, Text: p.errs.Alert}.UI(),
 				widget.Alert{ID: "signin-notice", Kind: widget.AlertInfo, Text: p.notice}.UI(),
 				widget.Alert{ID: "signin-offline", Kind: widget.AlertWarning, Text: offline}.UI(),
-				app.Form().ID("signin-form").Class("form").NoValidate(true).OnSubmit(p.submit).Body(
+				p.formElement().Body(
 					widget.Field{
 						ID: "signin-username", Label: i18n.T("signin.username.label"), Value: p.username,
 						Autocomplete: "username", Required: true, Error: p.errs.Msg("username"),
@@ -86,11 +107,9 @@ func (p *signIn) Render() app.UI {
 						OnInput: func(ctx app.Context, e app.Event) { p.password = widget.InputValue(ctx) },
 					}.UI(),
 					app.Div().Class("form-actions").Body(
-						// Disabled in the server's pre-rendered page: the form
-						// only works once the WASM runs it.
 						widget.Button{
 							ID: "signin-submit", Label: i18n.T("signin.submit"), BusyLabel: i18n.T("signin.submitting"),
-							Busy: p.busy, Disabled: !p.mounted,
+							Busy: p.busy,
 						}.UI(),
 					),
 				),
@@ -99,8 +118,24 @@ func (p *signIn) Render() app.UI {
 	)
 }
 
+// formElement is the sign-in form. In the server's pre-rendered page it
+// carries data-early: the page's script then keeps a submit (it shows the
+// busy label) until the WASM sends it.
+func (p *signIn) formElement() app.HTMLForm {
+	f := app.Form().ID("signin-form").Class("form").NoValidate(true).OnSubmit(p.submit)
+	if app.IsServer {
+		f = f.DataSet("early", "queue").DataSet("busy-label", i18n.T("signin.submitting"))
+	}
+	return f
+}
+
 func (p *signIn) submit(ctx app.Context, e app.Event) {
 	e.PreventDefault()
+	p.send(ctx)
+}
+
+// send checks the form and signs in.
+func (p *signIn) send(ctx app.Context) {
 	if p.busy {
 		return
 	}
@@ -132,7 +167,7 @@ func (p *signIn) submit(ctx app.Context, e app.Event) {
 			if resp.Method == api.MethodEmail && resp.ResendAfter <= 0 {
 				handoff.resendAfter = int(emailcode.Cooldown / time.Second)
 			}
-			ctx.Navigate(next)
+			goTo(ctx, next)
 		})
 	})
 }
@@ -153,7 +188,7 @@ func (p *signIn) failed(ctx app.Context, err error) {
 		p.password = ""
 		handoff.method, handoff.hint = api.MethodEmail, apiclient.APIError(err).EmailHint
 		handoff.mailFailed, handoff.resendAfter = true, 0
-		ctx.Navigate(PathVerify + "?method=" + api.MethodEmail)
+		goTo(ctx, PathVerify+"?method="+api.MethodEmail)
 		return
 	default:
 		p.errs = form.FromError(err, signInFields)

@@ -20,6 +20,7 @@ func Start() {
 	}
 	i18n.OnMissing(reportMissing)
 	initLanguage()
+	initTheme()
 	apiclient.OnSessionEnded(forgetAccount)
 	apiclient.OnReachability(func(reachable bool) {
 		if reachable {

@@ -8,49 +8,54 @@ import (
 	"twofold/shared/api"
 )
 
-// tfaState shows the account's 2FA state next to the username, as the seed
-// does: an "Enable 2FA" button, a green "2FA" badge, or an amber "Renew
-// 2FA" button (enabled but older than the expiry; it still works).
+// tfaState shows the account's 2FA state under the username, as the seed
+// does: an "Enable 2FA" button, the solid green "2FA" badge, or, once the
+// secret is older than the expiry, the amber "Renew 2FA" button with the
+// reassurance that 2FA still protects the sign-ins.
 type tfaState struct {
 	app.Compo
 
 	TFA api.TFA
-	// Notice tells what the last 2FA action did (announced politely).
-	Notice string
+	// Offline disables the buttons: they need the server.
+	Offline bool
 	// OnEnable opens the enrolment (Enable 2FA, Renew 2FA).
 	OnEnable app.EventHandler
 }
 
 func (t *tfaState) Render() app.UI {
-	var state, help app.UI
+	var state, status app.UI
+	help := ""
 	switch t.TFA.State {
 	case api.TFAEnabled:
-		state = app.Span().ID("tfa-state").Class("badge badge-green badge-lg").Body(
+		// The badge takes the focus when the dialog that turned 2FA on
+		// closes (the button that opened it is gone).
+		state = app.Span().ID("tfa-state").Class("tfa-badge").TabIndex(-1).Body(
 			app.Span().Class("icon icon-lock").Aria("hidden", true),
 			app.Span().Text(i18n.T("tfa.badge")),
 			app.Span().Class("sr-only").Text(i18n.T("tfa.badge.sr")),
 		)
-		help = app.P().Class("muted tfa-help").Text(t.enabledHelp())
+		help = t.enabledHelp()
 	case api.TFAExpired:
 		state = widget.Button{
 			ID: "tfa-renew", Label: i18n.T("tfa.renew"), Type: "button", Kind: widget.ButtonAmber,
-			Icon: "lock", OnClick: t.OnEnable,
+			Icon: "lock", OnClick: t.OnEnable, Disabled: t.Offline,
 		}.UI()
-		help = app.P().Class("muted tfa-help").Text(i18n.T("tfa.expired.help"))
+		status = app.P().ID("tfa-expired").Class("tfa-expired").Text(i18n.T("tfa.expired.status"))
+		help = i18n.T("tfa.expired.help")
 	default:
 		state = widget.Button{
 			ID: "tfa-enable", Label: i18n.T("tfa.enable"), Type: "button",
-			Icon: "lock", OnClick: t.OnEnable,
+			Icon: "lock", OnClick: t.OnEnable, Disabled: t.Offline,
 		}.UI()
-		help = app.P().Class("muted tfa-help").Text(i18n.T("tfa.off.help"))
+		help = i18n.T("tfa.off.help")
 	}
-	return app.Div().ID("tfa").Class("tfa").TabIndex(-1).DataSet("state", t.TFA.State).Body(
+	return app.Div().ID("tfa").Class("tfa").DataSet("state", t.TFA.State).Body(
 		state,
-		help,
+		status,
+		app.P().ID("tfa-help").Class("muted tfa-help").Text(help),
 		app.If(t.TFA.Enforced && t.TFA.State == api.TFANotEnabled, func() app.UI {
 			return app.P().Class("muted").Text(i18n.T("tfa.enforced"))
 		}),
-		app.P().ID("tfa-notice").Class("saved tfa-notice").Role("status").Text(t.Notice),
 	)
 }
 
@@ -59,5 +64,5 @@ func (t *tfaState) enabledHelp() string {
 	if t.TFA.ExpiresAt == nil {
 		return i18n.T("tfa.on.help")
 	}
-	return i18n.T("tfa.on.help_until", "date", t.TFA.ExpiresAt.Local().Format(i18n.T("format.date")))
+	return i18n.T("tfa.on.help_until", "date", formatDate(*t.TFA.ExpiresAt))
 }

@@ -44,6 +44,8 @@ func (p *verifyPage) OnNav(ctx app.Context) {
 		return
 	}
 	p.navigated = true
+	// The method's form puts the focus in its code field: the page's task.
+	takeArrival(ctx, "")
 	p.method = methodOf(ctx.Page().URL().Query().Get("method"))
 	p.hint, p.mailFailed, p.sent, p.resendAfter, p.ready = "", false, false, 0, false
 	if handoff.method != "" && handoff.method == p.method {
@@ -54,7 +56,7 @@ func (p *verifyPage) OnNav(ctx app.Context) {
 	ready := p.ready
 	ctx.Async(func() {
 		if acc, err := apiclient.Account(ctx); err == nil {
-			ctx.Dispatch(func(ctx app.Context) { ctx.Navigate(pageFor(acc)) })
+			ctx.Dispatch(func(ctx app.Context) { goTo(ctx, pageFor(acc)) })
 			return
 		}
 		if ready {
@@ -92,6 +94,10 @@ func (p *verifyPage) Render() app.UI {
 	title, intro := i18n.T("verify.title"), i18n.T("verify.intro")
 	var body app.UI
 	switch {
+	case app.IsServer:
+		// The server does not know the pending sign-in: the page shows
+		// what it waits for once the WASM runs.
+		body = loadingCard(i18n.T("page.loading"))
 	case p.navigated && !p.ready:
 		body = loadingCard(i18n.T("verify.submitting"))
 	case p.method == api.MethodTOTP:
@@ -121,7 +127,7 @@ func (p *verifyPage) Render() app.UI {
 				app.Div().Class("auth-back").Body(
 					widget.Button{
 						ID: "verify-back", Label: i18n.T("verify.back"), BusyLabel: i18n.T("verify.back_busy"),
-						Type: "button", Kind: widget.ButtonSecondary, Busy: p.backBusy, Disabled: !p.mounted,
+						Type: "button", Kind: widget.ButtonSecondary, Busy: p.backBusy, Disabled: app.IsServer,
 						OnClick: p.back,
 					}.UI(),
 				),
@@ -137,7 +143,7 @@ func (p *verifyPage) verified(ctx app.Context, resp *api.LoginResponse) {
 	if next == "" || resp.Status == api.StatusVerify {
 		next = PathSettings
 	}
-	ctx.Navigate(next)
+	goTo(ctx, next)
 }
 
 // back ends the pending sign-in, then shows the sign-in page.

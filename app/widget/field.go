@@ -21,6 +21,8 @@ type Field struct {
 	Error        string
 	Required     bool
 	Disabled     bool
+	// ReadOnly shows a value that cannot be changed here.
+	ReadOnly bool
 	// InputMode is the keyboard a phone shows ("numeric" for digit-only
 	// codes); empty leaves the default.
 	InputMode string
@@ -64,6 +66,9 @@ func (f Field) UI() app.UI {
 	}
 	if f.Disabled {
 		in = in.Disabled(true)
+	}
+	if f.ReadOnly {
+		in = in.ReadOnly(true)
 	}
 	if f.InputMode != "" {
 		in = in.Attr("inputmode", f.InputMode)

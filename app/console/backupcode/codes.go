@@ -22,6 +22,10 @@ const CodesDialogID = "codes-dialog"
 // "Copy all", "Download" (a .txt file) and a close that says they were
 // saved. It is a modal dialog (settings) or, Inline, part of the
 // enrolment page.
+//
+// The codes cannot be lost by accident: the dialog closes at once only
+// after Copy all or Download, or with "I have saved these codes". Before
+// that, Escape and × ask first, below the codes, which stay readable.
 type Codes struct {
 	app.Compo
 
@@ -29,17 +33,34 @@ type Codes struct {
 	Username string
 	// Inline renders the block in the page instead of a dialog.
 	Inline bool
-	// DoneLabel names the closing button (default "I have saved them").
+	// DoneLabel names the closing button (default "I have saved these
+	// codes").
 	DoneLabel string
-	// OnDone is the closing button, Escape and ×.
+	// OnDone closes: the closing button, or Escape and × once the codes
+	// were saved or the question answered.
 	OnDone app.EventHandler
 
 	status string
+	// saved: the codes were copied or downloaded.
+	saved bool
+	// asking: Escape or × came before the codes were saved; the dialog
+	// asks whether to close.
+	asking bool
+	// ctx is the component's own context: the focus moves after updates
+	// that remove the button clicked (whose context goes with it).
+	ctx app.Context
+	// stopAsking removes the question the browser asks before leaving the
+	// page while the codes are not saved.
+	stopAsking func()
 }
 
 // OnMount opens the dialog with the focus on its title, or moves the focus
 // to the inline title.
 func (c *Codes) OnMount(ctx app.Context) {
+	c.ctx = ctx
+	// Leaving the page (a reload, closing the tab) would lose the codes
+	// too: the browser asks first until they are saved.
+	c.stopAsking = browser.OnBeforeUnload(func() bool { return !c.saved })
 	if c.Inline {
 		ctx.Defer(func(app.Context) {
 			if el := app.Window().GetElementByID(widget.TitleID(CodesDialogID)); el.Truthy() {
@@ -49,6 +70,14 @@ func (c *Codes) OnMount(ctx app.Context) {
 		return
 	}
 	widget.ShowModal(ctx, CodesDialogID, "")
+}
+
+// OnDismount stops asking before leaving the page.
+func (c *Codes) OnDismount() {
+	if c.stopAsking != nil {
+		c.stopAsking()
+		c.stopAsking = nil
+	}
 }
 
 func (c *Codes) Render() app.UI {
@@ -75,9 +104,7 @@ func (c *Codes) Render() app.UI {
 			}.UI(),
 		),
 		app.P().ID("backup-status").Class("hint").Role("status").Aria("live", "polite").Text(c.status),
-		app.Div().Class("form-actions dialog-actions").Body(
-			widget.Button{ID: "backup-done", Label: done, Type: "button", OnClick: c.OnDone}.UI(),
-		),
+		c.renderActions(done),
 	}
 	if c.Inline {
 		return app.Section().ID("codes").Class("codes-inline").Aria("labelledby", widget.TitleID(CodesDialogID)).Body(
@@ -88,8 +115,53 @@ func (c *Codes) Render() app.UI {
 	}
 	return widget.Dialog{
 		ID: CodesDialogID, Title: i18n.T("backup.title"), DescribedBy: "codes-intro",
-		CloseLabel: i18n.T("dialog.close"), OnClose: c.OnDone, Body: body,
+		CloseLabel: i18n.T("dialog.close"), OnClose: c.close, Body: body,
 	}.UI()
+}
+
+// renderActions is the dialog's footer: the closing button or, while the
+// dialog asks, the question with its two answers.
+func (c *Codes) renderActions(done string) app.UI {
+	if c.asking {
+		return app.Div().ID("backup-confirm").Class("dialog-actions dialog-confirm").
+			Role("group").Aria("labelledby", "backup-confirm-text").Body(
+			app.P().ID("backup-confirm-text").Class("confirm-text").Role("alert").Text(i18n.T("backup.confirm.text")),
+			app.Div().Class("form-actions").Body(
+				widget.Button{
+					ID: "backup-keep", Label: i18n.T("backup.confirm.keep"), Type: "button",
+					Kind: widget.ButtonSecondary, OnClick: c.keep,
+				}.UI(),
+				widget.Button{ID: "backup-confirm-close", Label: i18n.T("backup.confirm.close"), Type: "button", OnClick: c.OnDone}.UI(),
+			),
+		)
+	}
+	return app.Div().Class("form-actions dialog-actions").Body(
+		widget.Button{ID: "backup-done", Label: done, Type: "button", OnClick: c.OnDone}.UI(),
+	)
+}
+
+// close is Escape and ×: it closes once the codes were saved, otherwise
+// it asks first (and goes on asking: only an answer closes).
+func (c *Codes) close(ctx app.Context, e app.Event) {
+	if c.saved || c.Inline {
+		c.OnDone(ctx, e)
+		return
+	}
+	c.asking = true
+	c.ctx.Defer(func(app.Context) { focusID("backup-keep") })
+}
+
+// keep answers the question: back to the codes, which are to be saved.
+func (c *Codes) keep(ctx app.Context, e app.Event) {
+	c.asking = false
+	c.ctx.Defer(func(app.Context) { focusID("backup-copy") })
+}
+
+// focusID moves the focus to the element id, if it is there.
+func focusID(id string) {
+	if el := app.Window().GetElementByID(id); el.Truthy() {
+		el.Call("focus")
+	}
 }
 
 // Text is the content of the copied text and of the downloaded file.
@@ -109,8 +181,9 @@ func Text(username string, codes []string, now time.Time) string {
 	return b.String()
 }
 
-// FileName is the name of the downloaded file: the product and the
-// username, in characters every file system takes.
+// FileName is the name of the downloaded file, in the language in use:
+// the product, "backup codes" and the username, in characters every file
+// system takes.
 func FileName(username string) string {
 	var b strings.Builder
 	for _, r := range strings.ToLower(username) {
@@ -119,7 +192,7 @@ func FileName(username string) string {
 			b.WriteRune(r)
 		}
 	}
-	name := "twofold-backup-codes"
+	name := i18n.T("backup.file.name")
 	if b.Len() > 0 {
 		name += "-" + b.String()
 	}
@@ -136,7 +209,7 @@ func (c *Codes) copyAll(ctx app.Context, e app.Event) {
 				c.status = i18n.T("backup.copy_failed")
 				return
 			}
-			c.status = i18n.T("backup.copied")
+			c.status, c.saved, c.asking = i18n.T("backup.copied"), true, false
 		})
 	})
 }
@@ -148,5 +221,5 @@ func (c *Codes) download(ctx app.Context, e app.Event) {
 	}
 	name := FileName(c.Username)
 	browser.Download(name, "text/plain;charset=utf-8", Text(c.Username, c.Codes, time.Now()), container)
-	c.status = i18n.T("backup.downloaded", "file", name)
+	c.status, c.saved, c.asking = i18n.T("backup.downloaded", "file", name), true, false
 }

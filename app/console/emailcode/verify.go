@@ -99,7 +99,11 @@ func (c *VerifyForm) Render() app.UI {
 		c.verify.Form(c.submit, widget.Field{
 			Label: i18n.T("emailcode.code.label"), InputMode: "numeric", Pattern: "[0-9]{6}",
 			Placeholder: i18n.T("emailcode.code.placeholder"), Hint: i18n.T("emailcode.code.hint"),
-		}),
+		},
+			// What a resend did, next to the field it concerns, announced
+			// politely.
+			app.P().ID("verify-resend-status").Class("resend-status").Role("status").Aria("live", "polite").Text(c.status),
+		),
 		app.Div().Class("resend").Body(
 			app.P().Class("hint").Text(i18n.T("emailcode.resend_hint")),
 			widget.Button{
@@ -107,7 +111,6 @@ func (c *VerifyForm) Render() app.UI {
 				Type: "button", Kind: widget.ButtonSecondary, Busy: c.resendBusy, Disabled: left > 0,
 				OnClick: c.resend,
 			}.UI(),
-			app.P().ID("verify-resend-status").Class("hint").Role("status").Aria("live", "polite").Text(c.status),
 		),
 	).DataSet("wait", left)
 }
@@ -164,7 +167,9 @@ func (c *VerifyForm) resend(ctx app.Context, e app.Event) {
 			ae := apiclient.APIError(err)
 			switch {
 			case err == nil:
-				c.verify.Errs.Alert, c.sent = "", true
+				// The old code no longer works: it goes, with its error.
+				c.verify.Clear(ctx)
+				c.sent = true
 				c.status = i18n.T("emailcode.resent_generic")
 				if c.Hint != "" {
 					c.status = i18n.T("emailcode.resent", "email", c.Hint)
@@ -193,8 +198,9 @@ func (c *VerifyForm) resend(ctx app.Context, e app.Event) {
 	})
 }
 
-// submit sends the emailed code.
+// submit sends the emailed code; the resend's message has done its job.
 func (c *VerifyForm) submit(ctx app.Context, e app.Event) {
+	c.status = ""
 	code := validate.NormalizeCode(c.verify.Code)
 	c.verify.Submit(ctx, e, code, validate.SixDigitCode(code), i18n.T("emailcode.code.wrong"), c.OnVerified, c.OnExpired)
 }

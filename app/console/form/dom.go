@@ -53,3 +53,68 @@ func SetChecked(ctx app.Context, id string, checked func() bool) {
 		}
 	})
 }
+
+// Early is what a form of the server's pre-rendered page held when the
+// WASM took over: go-app replaces the pre-rendered elements with its own,
+// so without this what was typed before (or filled in by a password
+// manager), the focus and a submit would be lost.
+type Early struct {
+	// Values are the inputs' values, by id.
+	Values map[string]string
+	// Focus is the id of the input that had the focus ("" if none), and
+	// SelStart, SelEnd its selection (the caret).
+	Focus            string
+	SelStart, SelEnd int
+	// Submitted: the form was submitted before the WASM ran (the page's
+	// script kept the submit: see server/internal/webui).
+	Submitted bool
+}
+
+// TakeEarly reads the pre-rendered form formID, if the page still shows
+// it (it carries data-early), with its inputs inputIDs. Call it in OnInit:
+// go-app renders the component and replaces the old elements right after.
+func TakeEarly(formID string, inputIDs ...string) Early {
+	e := Early{Values: map[string]string{}}
+	if app.IsServer {
+		return e
+	}
+	win := app.Window()
+	f := win.GetElementByID(formID)
+	if !f.Truthy() || !f.Call("hasAttribute", "data-early").Bool() {
+		return e
+	}
+	active := win.Get("document").Get("activeElement")
+	for _, id := range inputIDs {
+		el := win.GetElementByID(id)
+		if !el.Truthy() {
+			continue
+		}
+		e.Values[id] = el.Get("value").String()
+		if el.Equal(active) {
+			e.Focus = id
+			if start, end := el.Get("selectionStart"), el.Get("selectionEnd"); start.Type() == app.TypeNumber && end.Type() == app.TypeNumber {
+				e.SelStart, e.SelEnd = start.Int(), end.Int()
+			}
+		}
+	}
+	if q := win.Get("twofoldQueuedSubmit"); q.Truthy() && q.String() == formID {
+		e.Submitted = true
+		win.Set("twofoldQueuedSubmit", app.Null())
+	}
+	return e
+}
+
+// Restore gives the focus and the caret back to the input that had them
+// in the pre-rendered page. Call it in OnMount.
+func (e Early) Restore() {
+	if e.Focus == "" {
+		return
+	}
+	el := app.Window().GetElementByID(e.Focus)
+	if !el.Truthy() {
+		return
+	}
+	el.Call("focus")
+	defer func() { recover() }() // inputs without a selection throw
+	el.Call("setSelectionRange", e.SelStart, e.SelEnd)
+}

@@ -9,6 +9,7 @@ import (
 	"twofold/app/i18n"
 	"twofold/app/widget"
 	"twofold/shared/api"
+	"twofold/shared/validate"
 )
 
 // ElevationMargin: an elevation that ends sooner than this is treated as
@@ -52,6 +53,34 @@ func StepUpCodeField(id, value, errMsg string, onInput app.EventHandler) app.UI 
 		Hint: i18n.T("stepup.code.hint"), Error: errMsg, Required: true, Code: true,
 		OnInput: onInput,
 	}.UI()
+}
+
+// CheckStepUpCode records in p the problem of a 2FA code typed in a
+// step-up field: the seed's "Please enter your 2FA code" when it is empty,
+// the shape's rule otherwise.
+func CheckStepUpCode(p *Problems, field, code string) {
+	switch rule := validate.TFACode(code); rule {
+	case "":
+	case "required":
+		p.Set(field, rule, i18n.T("stepup.code.empty"))
+	default:
+		p.SetRule(field, rule)
+	}
+}
+
+// StepUpPasswordField is the "Current password" field of a step-up while
+// TOTP is off. username goes in a hidden field before it, so password
+// managers fill the right account.
+func StepUpPasswordField(id, username, value, errMsg string, onInput app.EventHandler) app.UI {
+	return app.Div().Class("form").Body(
+		app.Input().Type("text").Name("username").Attr("autocomplete", "username").
+			Value(username).ReadOnly(true).Hidden(true),
+		widget.Field{
+			ID: id, Label: i18n.T("stepup.password.label"), Type: "password", Value: value,
+			Autocomplete: "current-password", Required: true, Error: errMsg,
+			Hint: i18n.T("stepup.password.hint"), OnInput: onInput,
+		}.UI(),
+	)
 }
 
 // StepUpFailed handles the step-up answers of a request sent with the

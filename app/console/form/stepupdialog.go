@@ -9,7 +9,6 @@ import (
 	"twofold/app/i18n"
 	"twofold/app/widget"
 	"twofold/shared/api"
-	"twofold/shared/validate"
 )
 
 // StepUpDialog confirms an action that is a step-up (API.md, "Step-up"):
@@ -91,8 +90,7 @@ func (c *StepUpDialog) submit(ctx app.Context, e app.Event) {
 	c.errs = Problems{}
 	if c.stepUp.NeedsCode(c.Account) {
 		req.Code = strings.TrimSpace(c.stepUp.Code)
-		if rule := validate.TFACode(req.Code); rule != "" {
-			c.errs.SetRule("code", rule)
+		if CheckStepUpCode(&c.errs, "code", req.Code); !c.errs.Empty() {
 			FocusLater(ctx, c.id("code"))
 			return
 		}

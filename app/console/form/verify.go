@@ -45,6 +45,13 @@ func (v *Verify) Form(onSubmit app.EventHandler, field widget.Field, more ...app
 
 func (v *Verify) input(ctx app.Context, e app.Event) { v.Code = widget.InputValue(ctx) }
 
+// Clear empties the code field and removes the form's errors (a new code
+// was sent: the old one and what was wrong with it no longer matter).
+func (v *Verify) Clear(ctx app.Context) {
+	v.Code, v.Errs = "", Problems{}
+	ClearInputs(ctx, VerifyCodeID)
+}
+
 // Submit sends code, the code typed as the method reads it, unless it
 // fails the method's rule. verified receives the answer; a pending
 // sign-in that is gone calls expired; a refused code is an error of the

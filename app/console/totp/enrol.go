@@ -17,11 +17,16 @@ import (
 // EnrolDialogID is the id of the enrolment dialog.
 const EnrolDialogID = "enrol-dialog"
 
-// enrolFields are the enrolment form's fields: the step-up code (renewing)
-// and the code of the new secret share the JSON name "code", one at a
-// time.
-var (
-	codeFields = []form.Field{{Name: "code", InputID: "totp-code"}}
+// codeFields are the fields of the enabling step: the code of the new
+// secret.
+var codeFields = []form.Field{{Name: "code", InputID: "totp-code"}}
+
+// The step-up fields: a code of the current secret when renewing, the
+// current password when a first enrolment needs one (API.md, step-up:
+// the server asks for it when the sign-in is older than 5 minutes).
+const (
+	stepUpCodeID     = "enrol-stepup-code"
+	stepUpPasswordID = "enrol-stepup-password"
 )
 
 // phase is where the enrolment is.
@@ -29,16 +34,18 @@ type phase int
 
 const (
 	phaseLoading phase = iota // POST setup in flight
-	phaseStepUp               // renewing: a code of the current secret first
+	phaseStepUp               // renewing: a code of the current secret first; enabling: the password when asked
 	phaseScan                 // QR code, key and the confirming code
 	phaseFailed               // setup failed or expired: start again
 )
 
 // Enrol sets up TOTP as the seed shows it: it asks the server for a new
-// secret (after a step-up code when renewing and not elevated), shows the
-// QR code and the key with a copy button, and enables the secret with a
-// code of it. It is a modal dialog (settings: Enable 2FA, Renew 2FA) or,
-// Inline, part of the enrolment page.
+// secret (after a step-up: a code when renewing and not elevated, the
+// current password when the server asks for it on a first enrolment),
+// shows the way to add it to an app (a link that opens an authenticator
+// app on this device, the key with a copy button, the QR code) and
+// enables the secret with a code of it. It is a modal dialog (settings:
+// Enable 2FA, Renew 2FA) or, Inline, part of the enrolment page.
 //
 // Everything happens in one <form> element, whatever the phase: a handler
 // whose element the update removes would lose its ctx.Dispatch.
@@ -59,14 +66,18 @@ type Enrol struct {
 	// OnSignedOut: the session is gone.
 	OnSignedOut func(ctx app.Context)
 
-	renew   bool
-	phase   phase
-	setup   *api.TOTPSetup
-	stepUp  form.StepUp
-	code    string
-	busy    bool
-	errs    form.Problems
-	copyMsg string
+	renew  bool
+	phase  phase
+	setup  *api.TOTPSetup
+	stepUp form.StepUp
+	// password is the step-up of a first enrolment, once the server asked
+	// for it (askPassword).
+	password    string
+	askPassword bool
+	code        string
+	busy        bool
+	errs        form.Problems
+	copyMsg     string
 }
 
 // OnInit decides, before the first render, between enabling and renewing,
@@ -85,7 +96,7 @@ func (c *Enrol) OnMount(ctx app.Context) {
 		widget.ShowModal(ctx, EnrolDialogID, "")
 	}
 	if c.phase == phaseStepUp {
-		form.FocusLater(ctx, "enrol-stepup-code")
+		form.FocusLater(ctx, stepUpCodeID)
 		return
 	}
 	c.begin(ctx, false)
@@ -156,9 +167,16 @@ func (c *Enrol) primaryButton() app.UI {
 func (c *Enrol) renderPhase() app.UI {
 	switch c.phase {
 	case phaseStepUp:
+		if c.askPassword {
+			return app.Div().Class("form").Body(
+				app.P().ID("enrol-stepup-text").Text(i18n.T("totp.enrol.stepup")),
+				form.StepUpPasswordField(stepUpPasswordID, c.username(), c.password, c.errs.Msg("password"),
+					func(ctx app.Context, e app.Event) { c.password = widget.InputValue(ctx) }),
+			)
+		}
 		return app.Div().Class("form").Body(
 			app.P().ID("enrol-stepup-text").Text(i18n.T("totp.renew.stepup")),
-			form.StepUpCodeField("enrol-stepup-code", c.stepUp.Code, c.errs.Msg("code"),
+			form.StepUpCodeField(stepUpCodeID, c.stepUp.Code, c.errs.Msg("code"),
 				func(ctx app.Context, e app.Event) { c.stepUp.Code = widget.InputValue(ctx) }),
 		)
 	case phaseScan:
@@ -183,9 +201,11 @@ func (c *Enrol) renderSteps() app.UI {
 		),
 		app.Li().Class("step").Body(
 			c.stepTitle(i18n.T("totp.enrol.step_scan.title")),
+			// The page's order is the phone's: the link that opens an app
+			// on this device first, then the key, then the QR code (for
+			// another device). A wide screen shows the QR code on the left.
 			app.Div().Class("scan").Body(
-				app.Img().ID("totp-qr").Class("qr").Src(s.QRPNG).
-					Alt(i18n.T("totp.enrol.qr.alt")).Width(200).Height(200),
+				app.A().ID("totp-open").Class("link scan-open").Href(s.OTPAuthURL).Text(i18n.T("totp.enrol.open_app")),
 				app.Div().Class("scan-key").Body(
 					app.P().ID("totp-key-label").Class("muted").Text(i18n.T("totp.enrol.key.label")),
 					app.Code().ID("totp-key").Class("key").Text(GroupKey(s.Secret)),
@@ -194,10 +214,11 @@ func (c *Enrol) renderSteps() app.UI {
 							ID: "totp-copy", Label: i18n.T("totp.enrol.key.copy"), Type: "button",
 							Kind: widget.ButtonSecondary, Small: true, OnClick: c.copyKey,
 						}.UI(),
-						app.A().ID("totp-open").Class("link").Href(s.OTPAuthURL).Text(i18n.T("totp.enrol.open_app")),
+						app.P().ID("totp-copy-status").Class("hint").Role("status").Aria("live", "polite").Text(c.copyMsg),
 					),
-					app.P().ID("totp-copy-status").Class("hint").Role("status").Aria("live", "polite").Text(c.copyMsg),
 				),
+				app.Img().ID("totp-qr").Class("qr").Src(s.QRPNG).
+					Alt(i18n.T("totp.enrol.qr.alt")).Width(200).Height(200),
 			),
 		),
 		app.Li().Class("step").Body(
@@ -244,9 +265,14 @@ func (c *Enrol) submit(ctx app.Context, e app.Event) {
 	switch c.phase {
 	case phaseStepUp:
 		c.errs = form.Problems{}
-		if rule := validate.TFACode(c.stepUp.Code); rule != "" {
-			c.errs.SetRule("code", rule)
-			form.FocusLater(ctx, "enrol-stepup-code")
+		if c.askPassword {
+			if c.password == "" {
+				c.errs.SetRule("password", "required")
+				form.FocusLater(ctx, stepUpPasswordID)
+				return
+			}
+		} else if form.CheckStepUpCode(&c.errs, "code", c.stepUp.Code); !c.errs.Empty() {
+			form.FocusLater(ctx, stepUpCodeID)
 			return
 		}
 		c.begin(ctx, true)
@@ -256,7 +282,7 @@ func (c *Enrol) submit(ctx app.Context, e app.Event) {
 		c.stepUp = form.StepUp{Asked: c.stepUp.Asked}
 		if c.renew && c.stepUp.NeedsCode(c.Account) {
 			c.phase, c.errs = phaseStepUp, form.Problems{}
-			form.FocusLater(ctx, "enrol-stepup-code")
+			form.FocusLater(ctx, stepUpCodeID)
 			return
 		}
 		c.begin(ctx, true)
@@ -267,11 +293,14 @@ func (c *Enrol) submit(ctx app.Context, e app.Event) {
 // just acted (focus follows to the next field).
 func (c *Enrol) begin(ctx app.Context, byUser bool) {
 	req := api.StepUp{Code: strings.TrimSpace(c.stepUp.Code)}
+	if c.askPassword {
+		req = api.StepUp{Password: c.password}
+	}
 	c.phase, c.busy, c.errs, c.setup = phaseLoading, true, form.Problems{}, nil
 	ctx.Async(func() {
 		s, err := apiclient.TOTPSetup(ctx, req)
 		ctx.Dispatch(func(ctx app.Context) {
-			c.busy, c.stepUp.Code = false, ""
+			c.busy, c.stepUp.Code, c.password = false, "", ""
 			switch {
 			case err == nil:
 				c.setup, c.phase, c.code, c.copyMsg = s, phaseScan, "", ""
@@ -282,9 +311,12 @@ func (c *Enrol) begin(ctx app.Context, byUser bool) {
 				if c.OnSignedOut != nil {
 					c.OnSignedOut(ctx)
 				}
-			case form.StepUpFailed(ctx, err, &c.stepUp, &c.errs, "code", "enrol-stepup-code"):
+			case !c.renew && c.passwordRefused(ctx, err):
 				c.phase = phaseStepUp
-				form.FocusLater(ctx, "enrol-stepup-code")
+				form.FocusLater(ctx, stepUpPasswordID)
+			case form.StepUpFailed(ctx, err, &c.stepUp, &c.errs, "code", stepUpCodeID):
+				c.phase = phaseStepUp
+				form.FocusLater(ctx, stepUpCodeID)
 			default:
 				c.phase = phaseFailed
 				c.errs = form.FromError(err, nil)
@@ -292,6 +324,34 @@ func (c *Enrol) begin(ctx app.Context, byUser bool) {
 			}
 		})
 	})
+}
+
+// passwordRefused handles the step-up answers of a first enrolment (TOTP
+// off: the step-up is the password): step_up_required asks for the
+// current password, invalid_credentials says it is wrong, under the
+// field, which is typed again. It reports whether err was one of them.
+func (c *Enrol) passwordRefused(ctx app.Context, err error) bool {
+	switch {
+	case apiclient.Is(err, api.CodeStepUpRequired):
+		c.askPassword = true
+		c.errs = form.Problems{}
+	case apiclient.Is(err, api.CodeInvalidCredentials):
+		c.askPassword = true
+		form.ClearInputs(ctx, stepUpPasswordID)
+		c.errs = form.Problems{}
+		c.errs.Set("password", api.CodeInvalidCredentials, i18n.T("stepup.password.wrong"))
+	default:
+		return false
+	}
+	return true
+}
+
+// username is the account's, for the password managers.
+func (c *Enrol) username() string {
+	if c.Account == nil {
+		return ""
+	}
+	return c.Account.User.Username
 }
 
 // enable confirms the pending secret with a code of it.

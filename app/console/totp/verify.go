@@ -52,8 +52,16 @@ func (c *VerifyForm) Render() app.UI {
 
 func (c *VerifyForm) toggleHelp(ctx app.Context, e app.Event) { c.backupHelp = !c.backupHelp }
 
-// submit sends a code of the authenticator app or a backup code.
+// submit sends a code of the authenticator app or a backup code. An
+// empty field gets the seed's "Please enter your 2FA code".
 func (c *VerifyForm) submit(ctx app.Context, e app.Event) {
 	code := strings.TrimSpace(c.verify.Code)
+	if code == "" {
+		e.PreventDefault()
+		c.verify.Errs = form.Problems{}
+		form.CheckStepUpCode(&c.verify.Errs, "code", code)
+		form.FocusLater(ctx, form.VerifyCodeID)
+		return
+	}
 	c.verify.Submit(ctx, e, code, validate.TFACode(code), i18n.T("error.invalid_code"), c.OnVerified, c.OnExpired)
 }

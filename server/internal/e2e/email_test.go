@@ -81,6 +81,14 @@ func TestEmailLoginVerification(t *testing.T) {
 	}
 	e.snapshot("mail-failed")
 	e.axe("verify-email-mail-failed")
+	// A code typed before the resend, with its error: the resend clears
+	// both (the old code no longer works) and says what it did next to the
+	// field, announced politely.
+	e.do("type a short code",
+		e.fill("verify-code", "12"),
+		chromedp.Click(chromedp.CSS("#verify-submit")),
+		chromedp.WaitVisible(chromedp.CSS("#verify-code-error")),
+	)
 	mails.Restart()
 	sent = len(mails.Mails())
 	e.do("resend",
@@ -91,6 +99,26 @@ func TestEmailLoginVerification(t *testing.T) {
 	if got := e.text("verify-resend-status"); !strings.HasPrefix(got, "A new code was sent to a***@example.com") {
 		t.Errorf("resend status: got %q", got)
 	}
+	if got := e.value("verify-code"); got != "" {
+		t.Errorf("the old code stays after a resend: %q", got)
+	}
+	if got := e.textNow("verify-code-error"); got != "" {
+		t.Errorf("the old code's error stays after a resend: %q", got)
+	}
+	if e.attrs("verify-code")["aria-invalid"] != "false" {
+		t.Errorf("the field stays invalid after a resend")
+	}
+	st := e.attrs("verify-resend-status")
+	if st["role"] != "status" || st["aria-live"] != "polite" {
+		t.Errorf("resend status: role=%q aria-live=%q", st["role"], st["aria-live"])
+	}
+	// Next to the field: right below it, in the form, before the button.
+	if !e.js(`(() => { const f = document.getElementById("verify-code").closest(".field");
+		return f.nextElementSibling === document.getElementById("verify-resend-status"); })()`) {
+		t.Errorf("the resend message is not next to the code field")
+	}
+	e.expectFocus("verify-code")
+	e.snapshot("after-resend")
 	if got := e.text("verify-email-hint"); !strings.HasPrefix(got, "We sent a 6-digit code to a***@example.com.") {
 		t.Errorf("address line after a resend: got %q", got)
 	}

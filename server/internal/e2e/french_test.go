@@ -18,8 +18,10 @@ import (
 // browser (fr-FR): each text a person meets is French (a text missing
 // from the French catalog, an English catalog text or an English word
 // fails), the API's errors come in French, the emails too, and axe-core
-// finds no serious or critical violation in light and dark colours. Then
-// the switch to English works and stays after a reload.
+// finds no serious or critical violation in light and dark colours, in
+// French and in English (issue 12: both themes, both languages, every
+// page and dialog). Then the switch to English works and stays after a
+// reload.
 func TestFrenchAndAccessible(t *testing.T) {
 	mails := smtptest.Start(t)
 	e := start(t, 150*time.Second, withEnv(config.EnvSMTPURL, mails.URL()), withLocale("fr-FR"))
@@ -32,7 +34,7 @@ func TestFrenchAndAccessible(t *testing.T) {
 		t.Fatalf("navigator.languages = %q, want French first", langs)
 	}
 	e.expectLanguage("fr", "sign-in")
-	e.axe("signin")
+	e.axeInBothLanguages("signin")
 
 	// Errors checked in the browser and answered by the server, in French.
 	e.do("submit the empty form", chromedp.Click(chromedp.CSS("#signin-submit")),
@@ -43,7 +45,7 @@ func TestFrenchAndAccessible(t *testing.T) {
 	e.expectInvalid("signin-username")
 	e.expectFocus("signin-username")
 	e.expectLanguage("fr", "sign-in with errors")
-	e.axe("signin-errors")
+	e.axe("signin-errors") // the errors stay in the language they were shown in
 	e.do("sign in with a wrong password",
 		e.fill("signin-username", "admin"),
 		e.fill("signin-password", "not the password"),
@@ -56,9 +58,19 @@ func TestFrenchAndAccessible(t *testing.T) {
 
 	e.do("sign in", e.fill("signin-password", adminPassword), chromedp.Click(chromedp.CSS("#signin-submit")), settingsLoaded())
 	e.expectLanguage("fr", "settings, 2FA off")
-	e.axe("settings-tfa-off")
+	e.axeInBothLanguages("settings-tfa-off")
 
-	// The server's validation, by rule, in French.
+	// The server's validation, by rule, in French, in the Change password
+	// dialog of the security settings.
+	e.do("open the security settings", securityTab())
+	e.expectLanguage("fr", "security settings, 2FA off")
+	e.axeInBothLanguages("security-tfa-off")
+	e.do("open Change password",
+		chromedp.Click(chromedp.CSS("#password-open")),
+		chromedp.WaitVisible(chromedp.CSS("#password-dialog[open] #password-current")),
+	)
+	e.expectLanguage("fr", "Change password dialog")
+	e.axeInBothLanguages("password-dialog")
 	e.do("change the password to a common one",
 		e.fill("password-current", adminPassword),
 		e.fill("password-new", "password"),
@@ -69,8 +81,9 @@ func TestFrenchAndAccessible(t *testing.T) {
 	if got := e.text("password-new-error"); got != "Ce mot de passe est trop courant\u00a0; choisissez-en un autre." {
 		t.Errorf("common password (server rule): got %q", got)
 	}
-	e.expectLanguage("fr", "settings with errors")
-	e.axe("settings-errors")
+	e.expectLanguage("fr", "Change password dialog with errors")
+	e.axe("password-dialog-errors") // the errors stay in the language they were shown in
+	e.do("close the dialog", pressEscape(), chromedp.WaitNotPresent(chromedp.CSS("#password-dialog")), basicTab())
 
 	e.do("turn on email verification",
 		e.fill("email", email),
@@ -89,7 +102,7 @@ func TestFrenchAndAccessible(t *testing.T) {
 		t.Errorf("code mail subject: %q, want the French one", mail.Subject)
 	}
 	e.expectLanguage("fr", "email verification")
-	e.axe("verify-email")
+	e.axeInBothLanguages("verify-email")
 	// After a reload the page asks the server what the sign-in waits for.
 	e.do("reload the verification page", chromedp.Reload(), verifyPage("email"))
 	if got := e.text("verify-email-hint"); !strings.Contains(got, "a***@example.com") || !strings.HasPrefix(got, "Nous avons envoyé") {
@@ -101,7 +114,7 @@ func TestFrenchAndAccessible(t *testing.T) {
 	e.do("type a wrong code", e.fill("verify-code", "000000"), chromedp.Click(chromedp.CSS("#verify-submit")),
 		chromedp.WaitVisible(chromedp.CSS("#verify-code-error")))
 	e.expectLanguage("fr", "email verification with an error")
-	e.axe("verify-email-error")
+	e.axe("verify-email-error") // the errors stay in the language they were shown in
 	e.do("type the code", e.fill("verify-code", mail.Code()), chromedp.Click(chromedp.CSS("#verify-submit")), settingsLoaded())
 
 	// The enrolment dialog and the backup codes dialog.
@@ -111,7 +124,7 @@ func TestFrenchAndAccessible(t *testing.T) {
 	)
 	e.focusInside("enrol-dialog")
 	e.expectLanguage("fr", "enrolment dialog")
-	e.axe("enrol-dialog")
+	e.axeInBothLanguages("enrol-dialog")
 	secret := e.key()
 	e.do("enable 2FA",
 		e.fill("totp-code", e.code(secret)),
@@ -121,11 +134,31 @@ func TestFrenchAndAccessible(t *testing.T) {
 	)
 	e.focusInside("codes-dialog")
 	e.expectLanguage("fr", "backup codes dialog")
-	e.axe("backup-codes-dialog")
-	e.do("close the codes", chromedp.Click(chromedp.CSS("#backup-done")), chromedp.WaitNotPresent(chromedp.CSS("#codes-dialog")))
-	e.expectFocus("tfa")
+	e.axeInBothLanguages("backup-codes-dialog")
+	e.do("ask to close the codes", pressEscape(), chromedp.WaitVisible(chromedp.CSS("#backup-confirm-text")))
+	e.expectLanguage("fr", "backup codes dialog asking before it closes")
+	e.axeInBothLanguages("backup-codes-confirm")
+	e.do("close the codes", chromedp.Click(chromedp.CSS("#backup-confirm-close")), chromedp.WaitNotPresent(chromedp.CSS("#codes-dialog")))
+	e.expectFocus("tfa-state")
+	if got := e.text("settings-notice"); got != "La 2FA est activée. Conservez vos codes de secours en lieu sûr." {
+		t.Errorf("notice after enabling: %q", got)
+	}
 	e.expectLanguage("fr", "settings, 2FA on")
-	e.axe("settings-tfa-on")
+	e.axeInBothLanguages("settings-tfa-on")
+	e.do("change the email, which asks for a code",
+		e.fill("email", "autre@example.com"),
+		chromedp.WaitVisible(chromedp.CSS("#stepup-code")),
+		chromedp.Click(chromedp.CSS("#basic-submit")),
+		chromedp.WaitVisible(chromedp.CSS("#stepup-code-error")),
+	)
+	if got := e.text("stepup-code-error"); got != "Veuillez saisir votre code 2FA" {
+		t.Errorf("empty 2FA code: got %q", got)
+	}
+	e.expectLanguage("fr", "settings, a change that needs a code")
+	e.axe("settings-stepup") // the errors stay in the language they were shown in
+	e.do("open the security settings", securityTab())
+	e.expectLanguage("fr", "security settings, 2FA on")
+	e.axeInBothLanguages("security-tfa-on")
 	for _, d := range []struct{ button, dialog string }{
 		{"backup-regenerate", "regenerate-dialog"},
 		{"tfa-disable", "disable-dialog"},
@@ -136,29 +169,38 @@ func TestFrenchAndAccessible(t *testing.T) {
 		)
 		e.focusInside(d.dialog)
 		e.expectLanguage("fr", d.dialog)
-		e.axe(d.dialog)
+		e.axeInBothLanguages(d.dialog)
 		e.do("close "+d.dialog, pressEscape(), chromedp.WaitNotPresent(chromedp.CSS("#"+d.dialog)))
 		e.expectFocus(d.button)
 	}
 
-	// The TOTP verification page.
+	// The TOTP verification page; an empty code gets the seed's message.
 	e.do("sign out, then in", e.signOut(), e.signIn("admin", adminPassword), verifyPage("totp"))
 	e.do("open the backup code help", chromedp.Click(chromedp.CSS("#verify-backup-toggle")),
 		chromedp.WaitVisible(chromedp.CSS("#verify-backup-help")))
 	e.expectLanguage("fr", "TOTP verification")
-	e.axe("verify-totp")
+	e.axeInBothLanguages("verify-totp")
+	e.do("submit no code", chromedp.Click(chromedp.CSS("#verify-submit")), chromedp.WaitVisible(chromedp.CSS("#verify-code-error")))
+	if got := e.text("verify-code-error"); got != "Veuillez saisir votre code 2FA" {
+		t.Errorf("empty code at sign-in: got %q", got)
+	}
+	e.axe("verify-totp-error") // the errors stay in the language they were shown in
 	e.do("sign in with a code", e.fill("verify-code", e.nextCode(secret)), chromedp.Click(chromedp.CSS("#verify-submit")), settingsLoaded())
 
 	// The enrolment page, on a phone: 2FA off, then required by the
 	// administrator.
 	e.do("turn 2FA off",
+		securityTab(),
 		chromedp.Click(chromedp.CSS("#tfa-disable")),
 		chromedp.WaitVisible(chromedp.CSS("#disable-dialog[open] #disable-code")),
 		e.fill("disable-code", e.nextCode(secret)),
 		chromedp.Click(chromedp.CSS("#disable-submit")),
 		chromedp.WaitNotPresent(chromedp.CSS("#disable-dialog")),
-		chromedp.WaitVisible(chromedp.CSS(`#tfa[data-state="not_enabled"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#security-tfa[data-state="not_enabled"]`)),
 	)
+	if got := e.text("settings-notice"); got != "La 2FA est désactivée." {
+		t.Errorf("notice after disabling: %q", got)
+	}
 	if _, err := e.Server.DB.NewUpdate().Model((*db.User)(nil)).Set("tfa_enforced = ?", true).
 		Where("username_key = ?", "admin").Exec(e.ctx); err != nil {
 		t.Fatal(err)
@@ -175,7 +217,7 @@ func TestFrenchAndAccessible(t *testing.T) {
 	if !e.js(`document.documentElement.scrollWidth <= window.innerWidth`) {
 		t.Errorf("the French page is wider than the phone's screen")
 	}
-	e.axe("enroll-page")
+	e.axeInBothLanguages("enroll-page")
 
 	// The switch to English (by keyboard): at once, and after a reload.
 	e.do("switch to English with the keyboard",

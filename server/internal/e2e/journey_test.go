@@ -45,23 +45,28 @@ func TestWalkingSkeletonJourney(t *testing.T) {
 	if got := e.text("tfa-enable"); got != "Enable 2FA" {
 		t.Errorf("2FA state: got %q, want the %q button", got, "Enable 2FA")
 	}
-	// Signing in with the password is a step-up for 5 minutes.
+	// Signing in with the password is a step-up for 5 minutes: a change
+	// asks for nothing more.
+	e.do("change the email field", e.fill("email", "someone@example.com"))
 	if e.present("stepup-password") {
 		t.Errorf("the step-up password is asked right after signing in")
 	}
 	e.snapshot("settings")
 
 	// Five minutes later the elevation has ended: a change needs the
-	// current password, and a wrong one is an error of that field, not a
-	// sign-out.
+	// current password, asked in the form once something changed, and a
+	// wrong one is an error of that field, not a sign-out.
 	e.Clock.Advance(6 * time.Minute)
 	e.do("reload the settings after the elevation ended",
 		chromedp.Reload(),
 		mounted("settings-page", `[data-state="loaded"]`),
-		chromedp.WaitVisible(chromedp.CSS("#stepup-password")),
 	)
+	if e.present("stepup-password") {
+		t.Errorf("the step-up password is asked before anything changed")
+	}
 	e.do("change the email with a wrong password",
 		e.fill("email", newEmail),
+		chromedp.WaitVisible(chromedp.CSS("#stepup-password")),
 		e.fill("stepup-password", "wrong password"),
 		chromedp.Click(chromedp.CSS("#basic-submit")),
 		chromedp.WaitVisible(chromedp.CSS("#stepup-password-error")),
@@ -92,6 +97,7 @@ func TestWalkingSkeletonJourney(t *testing.T) {
 		t.Errorf("email after reload: got %q, want %q", got, newEmail)
 	}
 	// The password just given elevated the session again.
+	e.do("change the email field again", e.fill("email", "other@example.com"))
 	if e.present("stepup-password") {
 		t.Errorf("the step-up password is asked again right after giving it")
 	}

@@ -49,7 +49,15 @@ func TestFormErrorsAndPasswordChange(t *testing.T) {
 		t.Errorf("email verification stays ticked without an email")
 	}
 
-	// Checked in the browser with the shared rules: nothing is sent.
+	// Checked in the browser with the shared rules: nothing is sent. The
+	// password is changed in a dialog of the security settings.
+	e.do("open Change password",
+		chromedp.Click(chromedp.CSS("#tab-security")),
+		chromedp.WaitVisible(chromedp.CSS(`#settings-page[data-tab="security"] #password-open`)),
+		chromedp.Click(chromedp.CSS("#password-open")),
+		chromedp.WaitVisible(chromedp.CSS("#password-dialog[open] #password-current")),
+	)
+	e.expectFocus("password-current")
 	e.do("change the password with a short one and a different confirmation",
 		e.fill("password-current", adminPassword),
 		e.fill("password-new", "short"),
@@ -86,13 +94,28 @@ func TestFormErrorsAndPasswordChange(t *testing.T) {
 	e.do("change the password",
 		e.fill("password-current", adminPassword),
 		chromedp.Click(chromedp.CSS("#password-submit")),
-		chromedp.WaitVisible(chromedp.CSS("#password-saved")),
+		chromedp.WaitNotPresent(chromedp.CSS("#password-dialog")),
+		chromedp.WaitVisible(chromedp.CSS("#settings-notice")),
+	)
+	if got := e.text("settings-notice"); got != "Password changed. Your other sessions were signed out." {
+		t.Errorf("notice after the change: %q", got)
+	}
+	e.expectFocus("password-open")
+	// Opened again, the dialog is empty.
+	e.do("open Change password again",
+		chromedp.Click(chromedp.CSS("#password-open")),
+		chromedp.WaitVisible(chromedp.CSS("#password-dialog[open] #password-current")),
 	)
 	for _, id := range []string{"password-current", "password-new", "password-confirm"} {
 		if got := e.value(id); got != "" {
 			t.Errorf("#%s keeps %q after the change", id, got)
 		}
 	}
+	// The notice goes with the next action.
+	if got := e.textNow("settings-notice"); got != "" {
+		t.Errorf("the notice %q stays after the next action", got)
+	}
+	e.do("close the dialog", pressEscape(), chromedp.WaitNotPresent(chromedp.CSS("#password-dialog")))
 
 	e.do("sign out, then in with the new password",
 		chromedp.Click(chromedp.CSS("#signout")),

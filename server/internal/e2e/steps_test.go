@@ -128,6 +128,24 @@ func (e *env) enableTOTP() ([]byte, []string) {
 	return secret, codes
 }
 
+// securityTab opens the settings' Security Settings tab with its link
+// and waits for its section.
+func securityTab() chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(
+		chromedp.Click(chromedp.CSS("#tab-security")),
+		chromedp.WaitVisible(chromedp.CSS(`#settings-page[data-tab="security"] #security`)),
+	)
+}
+
+// basicTab opens the settings' Basic Settings tab with its link and waits
+// for its section.
+func basicTab() chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(
+		chromedp.Click(chromedp.CSS("#tab-basic")),
+		chromedp.WaitVisible(chromedp.CSS(`#settings-page[data-tab="basic"] #basic`)),
+	)
+}
+
 // attrs returns the attributes of the element with id.
 func (e *env) attrs(id string) map[string]string {
 	e.t.Helper()

@@ -82,9 +82,10 @@ func TestTOTPJourney(t *testing.T) {
 	e.do("close the codes",
 		chromedp.Click(chromedp.CSS("#backup-done")),
 		chromedp.WaitNotPresent(chromedp.CSS("#codes-dialog")),
-		chromedp.WaitVisible(chromedp.CSS(`#tfa[data-state="enabled"] #tfa-state.badge-green`)),
+		chromedp.WaitVisible(chromedp.CSS(`#tfa[data-state="enabled"] #tfa-state.tfa-badge`)),
 	)
-	e.expectFocus("tfa")
+	e.expectFocus("tfa-state")
+	e.do("open the security settings", securityTab())
 	if got := e.text("backup-remaining"); got != "6 of 6 left." {
 		t.Errorf("backup codes left: got %q", got)
 	}
@@ -132,15 +133,21 @@ func TestTOTPJourney(t *testing.T) {
 		e.fill("verify-code", strings.ToUpper(codes[0])),
 		chromedp.Click(chromedp.CSS("#verify-submit")),
 		settingsLoaded(),
+		securityTab(),
 		chromedp.WaitVisible(chromedp.CSS("#backup-remaining")),
 	)
 	if got := e.text("backup-remaining"); got != "5 of 6 left." {
 		t.Errorf("backup codes left after using one: got %q", got)
 	}
 
-	// Settings need a 2FA code: signing in does not count (API.md). Email
-	// verification is greyed while TOTP is on.
-	e.do("see the step-up field", chromedp.WaitVisible(chromedp.CSS("#stepup-code")))
+	// Settings need a 2FA code: signing in does not count (API.md). It is
+	// asked in the form once something changes. Email verification is
+	// greyed while TOTP is on.
+	e.do("back to the basic settings", basicTab())
+	if e.present("stepup-code") {
+		t.Errorf("the 2FA code is asked before anything changed")
+	}
+	e.do("see the step-up field", e.fill("email", "x"+newEmail), chromedp.WaitVisible(chromedp.CSS("#stepup-code")))
 	if box := e.checkbox("email-verification"); !box.Disabled {
 		t.Errorf("email verification can be ticked while 2FA is on")
 	}
@@ -165,6 +172,7 @@ func TestTOTPJourney(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#basic-submit")),
 		chromedp.WaitVisible(chromedp.CSS("#basic-saved")),
 	)
+	e.do("change the email field again", e.fill("email", "other@example.com"))
 	if e.present("stepup-code") {
 		t.Errorf("a code is asked again right after one was given (the session is elevated)")
 	}
@@ -205,6 +213,21 @@ func TestTOTPExpiredRenewRegenerateDisable(t *testing.T) {
 	if got := e.text("tfa-renew"); got != "Renew 2FA" {
 		t.Errorf("expired state: got %q, want Renew 2FA", got)
 	}
+	// Expired still protects: the page says so, in amber, on both tabs,
+	// and Security Settings offers Renew 2FA too.
+	if got := e.text("tfa-expired"); got != "Expired — still protects your sign-ins" {
+		t.Errorf("expired status: got %q", got)
+	}
+	e.expectAmber("tfa-expired")
+	e.do("open the security settings", securityTab())
+	if got := e.text("security-tfa-state"); got != "Expired — still protects your sign-ins" {
+		t.Errorf("expired status in the security settings: got %q", got)
+	}
+	if got := e.text("security-renew"); got != "Renew 2FA" {
+		t.Errorf("security settings, expired: got %q, want Renew 2FA", got)
+	}
+	e.axe("security-expired")
+	e.do("back to the basic settings", basicTab())
 	if box := e.checkbox("email-verification"); !box.Disabled {
 		t.Errorf("email verification can be ticked while 2FA is on (expired)")
 	}
@@ -245,14 +268,17 @@ func TestTOTPExpiredRenewRegenerateDisable(t *testing.T) {
 	)
 	e.backupCodes()
 	e.snapshot("renew-codes")
-	e.do("close the codes with Escape",
+	e.do("close the codes with Escape, then confirm",
 		pressEscape(),
+		chromedp.WaitVisible(chromedp.CSS("#backup-confirm-close")),
+		chromedp.Click(chromedp.CSS("#backup-confirm-close")),
 		chromedp.WaitNotPresent(chromedp.CSS("#codes-dialog")),
-		chromedp.WaitVisible(chromedp.CSS(`#tfa[data-state="enabled"] #tfa-state.badge-green`)),
+		chromedp.WaitVisible(chromedp.CSS(`#tfa[data-state="enabled"] #tfa-state.tfa-badge`)),
 	)
 	e.snapshot("renewed")
 
 	// Regenerate: renewing ended the elevation, so a code is asked.
+	e.do("open the security settings", securityTab())
 	e.do("open Regenerate backup codes",
 		chromedp.Click(chromedp.CSS("#backup-regenerate")),
 		chromedp.WaitVisible(chromedp.CSS("#regenerate-dialog[open] #regenerate-code")),
@@ -289,9 +315,10 @@ func TestTOTPExpiredRenewRegenerateDisable(t *testing.T) {
 	e.do("disable 2FA",
 		chromedp.Click(chromedp.CSS("#disable-submit")),
 		chromedp.WaitNotPresent(chromedp.CSS("#disable-dialog")),
-		chromedp.WaitVisible(chromedp.CSS(`#tfa[data-state="not_enabled"] #tfa-enable`)),
+		chromedp.WaitVisible(chromedp.CSS(`#security-tfa[data-state="not_enabled"]`)),
 	)
-	e.expectFocus("tfa-enable")
+	e.expectFocus("security-tfa-title")
+	e.do("back to the basic settings", basicTab(), chromedp.WaitVisible(chromedp.CSS(`#tfa[data-state="not_enabled"] #tfa-enable`)))
 	if hint := e.text("email-verification-hint"); strings.Contains(hint, "2FA") {
 		t.Errorf("email verification still says 2FA replaces it: %q", hint)
 	}
@@ -331,6 +358,7 @@ func TestEnrolmentRequired(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#backup-done")),
 		settingsLoaded(),
 		chromedp.WaitVisible(chromedp.CSS(`#tfa[data-state="enabled"]`)),
+		securityTab(),
 		chromedp.WaitVisible(chromedp.CSS("#tfa-disable-enforced")),
 	)
 	if e.present("tfa-disable") {

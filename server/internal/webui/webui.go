@@ -1,6 +1,8 @@
 // Package webui serves the WASM console: go-app's handler for pages,
 // manifest and worker, and the embedded static files, with app.wasm sent
-// precompressed.
+// precompressed. Pages are pre-rendered in the visitor's language and
+// theme (page.go), so the first paint, before the WASM runs, is already
+// right.
 package webui
 
 import (
@@ -33,6 +35,7 @@ type UI struct {
 	wasm    map[string][]byte // by content encoding: "br", "gzip", ""
 	etag    string
 	Version string
+	pages   pages
 }
 
 // New reads the static files and prepares the go-app handler. The version
@@ -61,7 +64,14 @@ func New(static fs.FS, opts ...Option) (*UI, error) {
 		Lang:            "en",
 		BackgroundColor: "#f6f7fb",
 		ThemeColor:      "#1e3a8a",
-		LoadingLabel:    "Loading Twofold… {progress}%",
+		// go-app's loader is hidden (app.css): the pre-rendered page is the
+		// loading screen, in the visitor's language. Its label stays free
+		// of words anyway.
+		LoadingLabel: "{progress}%",
+		// The page's colours follow the theme from the first frame: the
+		// browser's own parts (form controls, scroll bars) too.
+		RawHeaders: []string{`<meta name="color-scheme" content="light dark">`},
+		HTML:       u.pages.html,
 		Icon: app.Icon{
 			Default:  "/web/icon-192.png",
 			Large:    "/web/icon-512.png",
@@ -71,7 +81,10 @@ func New(static fs.FS, opts ...Option) (*UI, error) {
 		Styles: []string{"/web/app.css"},
 		// go-app precaches the PNG icons but not the SVG one, which the
 		// header's logo and the favicon use: offline they would be missing.
-		CacheableResources:    []string{"/web/icon.svg"},
+		// Every page is precached too (go-app takes "/" only), so each opens
+		// offline with its own first paint (in the language and theme of the
+		// install; the worker refreshes a page each time it is visited).
+		CacheableResources:    append([]string{"/web/icon.svg"}, console.Paths()...),
 		Scripts:               []string{pagePath},
 		ServiceWorkerTemplate: workerJS,
 		Resources:             resolver{},
@@ -159,9 +172,18 @@ func (u *UI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case strings.HasPrefix(r.URL.Path, "/web/"):
 		w.Header().Set("Cache-Control", "no-cache")
 		http.StripPrefix("/web", u.files).ServeHTTP(w, r)
-	default:
+	case goAppFiles[r.URL.Path]:
 		u.app.ServeHTTP(w, r)
+	default:
+		u.servePage(w, r)
 	}
+}
+
+// goAppFiles are the files go-app's handler makes; every other path is a
+// page (or a 404 page).
+var goAppFiles = map[string]bool{
+	"/app.js": true, "/goapp.js": true, "/app-worker.js": true, "/wasm_exec.js": true,
+	"/manifest.webmanifest": true, "/manifest.json": true, "/app.css": true,
 }
 
 // serveWasm sends app.wasm in the best encoding the client accepts, with an

@@ -136,6 +136,7 @@ func TestServiceWorker(t *testing.T) {
 	for _, want := range []string{
 		"event.waitUntil", "cache.addAll(updating ? resourcesToCache : precache)", `url.pathname.startsWith("/api/")`, `req.mode === "navigate"`,
 		`cache.match("/")`, `u !== wasmURL`, `"/web/app.wasm"`, `"/web/icon.svg"`, u.Version,
+		`cache.put(url.origin + url.pathname, copy)`, `"/settings/security"`, `"/verify"`,
 	} {
 		if !strings.Contains(js, want) {
 			t.Errorf("worker lacks %q", want)

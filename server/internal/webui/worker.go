@@ -10,7 +10,10 @@ package webui
 //     cache; an update (a new version replacing a cached one) downloads it
 //     at install, so the new version starts offline too;
 //   - navigations go to the network first and fall back to the cached page
-//     or the cached shell, so every console route opens offline;
+//     or the cached shell, so every console route opens offline; each page
+//     that comes from the network replaces its cached copy (by path), so
+//     the offline pages follow the language and theme chosen since the
+//     install (the server pre-renders in them);
 //   - /api/ is never intercepted nor cached, nor is anything but GET.
 //
 // The cache's name, "twofold-" and the version, is how the page tells a
@@ -67,15 +70,21 @@ self.addEventListener("fetch", (event) => {
     return;
   }
   if (req.mode === "navigate") {
-    event.respondWith(navigate(req));
+    event.respondWith(navigate(event, req));
     return;
   }
   event.respondWith(fromCache(req, url));
 });
 
-async function navigate(req) {
+async function navigate(event, req) {
   try {
-    return await fetch(req);
+    const res = await fetch(req);
+    if (res.ok && res.status === 200 && res.type === "basic") {
+      const url = new URL(req.url);
+      const copy = res.clone();
+      event.waitUntil(caches.open(cacheName).then((cache) => cache.put(url.origin + url.pathname, copy)));
+    }
+    return res;
   } catch (err) {
     const cache = await caches.open(cacheName);
     const page = await cache.match(req, { ignoreSearch: true });
@@ -104,10 +113,40 @@ async function fromCache(req, url) {
 }
 `
 
-// pageJS is loaded by every page. The WASM app calls twofoldWasmLoaded once
-// it runs: app.wasm is then in the HTTP cache and the worker can keep it
-// for offline use without a second download.
+// pageJS is loaded by every page, before its body (it is not deferred).
+//
+// Until the WASM runs, the page is the server's pre-rendered HTML: the
+// right page, language and theme, but without handlers. The sign-in form
+// is usable then: what is typed stays (the app takes it over, see
+// app/console/form.TakeEarly), and a submit is kept here, with the
+// button's busy label, until the app sends it. A pre-rendered form
+// carries data-early; the forms the WASM renders do not, so once it runs
+// this listener lets them be.
+//
+// The WASM app calls twofoldWasmLoaded once it runs: app.wasm is then in
+// the HTTP cache and the worker can keep it for offline use without a
+// second download.
 const pageJS = `// Twofold page helpers.
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-early")) {
+    return;
+  }
+  event.preventDefault();
+  if (form.dataset.early !== "queue") {
+    return;
+  }
+  window.twofoldQueuedSubmit = form.id;
+  const button = form.querySelector('button[type="submit"]');
+  if (button && form.dataset.busyLabel) {
+    button.setAttribute("aria-busy", "true");
+    const label = button.querySelector("span:last-of-type");
+    if (label) {
+      label.textContent = form.dataset.busyLabel;
+    }
+  }
+}, true);
+
 function twofoldWasmLoaded() {
   if (!("serviceWorker" in navigator)) {
     return;

@@ -22,61 +22,82 @@ var passwordFields = []form.Field{
 	{Name: "code", InputID: "password-code"},
 }
 
-// passwordForm changes the password (POST /api/account/password). The
-// current password is its step-up while TOTP is off; while TOTP is on it
-// also needs a 2FA code unless the session is elevated.
-type passwordForm struct {
+// passwordDialogID is the id of the "Change password" dialog.
+const passwordDialogID = "password-dialog"
+
+// passwordDialog changes the password (POST /api/account/password) in a
+// dialog of the security settings. The current password is its step-up
+// while TOTP is off; while TOTP is on it also needs a 2FA code unless the
+// session is elevated, asked here, where the change is made.
+type passwordDialog struct {
 	app.Compo
 
 	// Account gives the username (checked against the new password) and
 	// the 2FA state.
 	Account *api.Account
-	// OnChanged is called after a change (the session is now elevated).
+	// OnChanged is called after a change (the session is now elevated);
+	// the page closes the dialog.
 	OnChanged func(ctx app.Context)
+	// OnClose is Escape, × and Cancel.
+	OnClose app.EventHandler
 
 	current string
 	next    string
 	confirm string
 	stepUp  form.StepUp
 	busy    bool
-	saved   bool
 	errs    form.Problems
 }
 
-func (f *passwordForm) Render() app.UI {
+// OnMount opens the dialog with the focus in the first field.
+func (f *passwordDialog) OnMount(ctx app.Context) {
+	widget.ShowModal(ctx, passwordDialogID, "password-current")
+}
+
+func (f *passwordDialog) Render() app.UI {
+	return widget.Dialog{
+		ID: passwordDialogID, Title: i18n.T("password.title"), DescribedBy: "password-intro",
+		CloseLabel: i18n.T("dialog.close"), OnClose: f.OnClose,
+		Body: []app.UI{f.renderForm()},
+	}.UI()
+}
+
+func (f *passwordDialog) renderForm() app.UI {
 	return app.Form().ID("password-form").Class("form").NoValidate(true).OnSubmit(f.submit).Body(
+		app.P().ID("password-intro").Class("muted").Text(i18n.T("password.intro")),
 		widget.Alert{ID: "password-error", Text: f.errs.Alert}.UI(),
 		hiddenUsername(f.Account.User.Username),
 		widget.Field{
 			ID: "password-current", Label: i18n.T("password.current.label"), Type: "password", Value: f.current,
 			Autocomplete: "current-password", Required: true, Error: f.errs.Msg("current_password"),
-			OnInput: func(ctx app.Context, e app.Event) { f.current, f.saved = widget.InputValue(ctx), false },
+			OnInput: func(ctx app.Context, e app.Event) { f.current = widget.InputValue(ctx) },
 		}.UI(),
 		widget.Field{
 			ID: "password-new", Label: i18n.T("password.new.label"), Type: "password", Value: f.next,
 			Autocomplete: "new-password", Required: true, Error: f.errs.Msg("new_password"),
 			Hint:    i18n.T("password.new.hint", "min", form.Itoa(validate.MinPasswordLen)),
-			OnInput: func(ctx app.Context, e app.Event) { f.next, f.saved = widget.InputValue(ctx), false },
+			OnInput: func(ctx app.Context, e app.Event) { f.next = widget.InputValue(ctx) },
 		}.UI(),
 		widget.Field{
 			ID: "password-confirm", Label: i18n.T("password.confirm.label"), Type: "password", Value: f.confirm,
 			Autocomplete: "new-password", Required: true, Error: f.errs.Msg("confirm_password"),
-			OnInput: func(ctx app.Context, e app.Event) { f.confirm, f.saved = widget.InputValue(ctx), false },
+			OnInput: func(ctx app.Context, e app.Event) { f.confirm = widget.InputValue(ctx) },
 		}.UI(),
 		app.If(f.stepUp.NeedsCode(f.Account), func() app.UI {
 			return form.StepUpCodeField("password-code", f.stepUp.Code, f.errs.Msg("code"),
-				func(ctx app.Context, e app.Event) { f.stepUp.Code, f.saved = widget.InputValue(ctx), false })
+				func(ctx app.Context, e app.Event) { f.stepUp.Code = widget.InputValue(ctx) })
 		}),
-		app.Div().Class("form-actions").Body(
+		app.Div().Class("form-actions dialog-actions").Body(
+			widget.Button{
+				ID: "password-cancel", Label: i18n.T("dialog.cancel"), Type: "button",
+				Kind: widget.ButtonSecondary, OnClick: f.OnClose,
+			}.UI(),
 			widget.Button{ID: "password-submit", Label: i18n.T("password.submit"), BusyLabel: i18n.T("password.submitting"), Busy: f.busy}.UI(),
-			app.If(f.saved, func() app.UI {
-				return app.P().ID("password-saved").Class("saved").Role("status").Text(i18n.T("password.saved"))
-			}),
 		),
 	)
 }
 
-func (f *passwordForm) submit(ctx app.Context, e app.Event) {
+func (f *passwordDialog) submit(ctx app.Context, e app.Event) {
 	e.PreventDefault()
 	if f.busy {
 		return
@@ -86,7 +107,6 @@ func (f *passwordForm) submit(ctx app.Context, e app.Event) {
 	if askCode {
 		req.Code = strings.TrimSpace(f.stepUp.Code)
 	}
-	f.saved = false
 	f.errs = form.FromValidation(validate.Struct(&req))
 	if rule := validate.NewPassword(f.Account.User.Username, f.next); rule != "" {
 		f.errs.SetRule("new_password", rule)
@@ -98,9 +118,7 @@ func (f *passwordForm) submit(ctx app.Context, e app.Event) {
 		f.errs.SetRule("confirm_password", "eqfield")
 	}
 	if askCode {
-		if rule := validate.TFACode(req.Code); rule != "" {
-			f.errs.SetRule("code", rule)
-		}
+		form.CheckStepUpCode(&f.errs, "code", req.Code)
 	}
 	if !f.errs.Empty() {
 		form.FocusLater(ctx, f.errs.First(passwordFields, "password-error"))
@@ -113,9 +131,7 @@ func (f *passwordForm) submit(ctx app.Context, e app.Event) {
 			f.busy = false
 			switch {
 			case err == nil:
-				f.current, f.next, f.confirm, f.saved = "", "", "", true
-				f.stepUp = form.StepUp{}
-				form.ClearInputs(ctx, "password-current", "password-new", "password-confirm", "password-code")
+				f.current, f.next, f.confirm = "", "", ""
 				if f.OnChanged != nil {
 					f.OnChanged(ctx)
 				}
