@@ -366,7 +366,7 @@ func TestMailsInTheUsersLanguage(t *testing.T) {
 	n := len(mails.Mails())
 	c.Login(admin, servertest.AdminPassword)
 	m := mails.Wait(n, smtptest.To(adminEmail))
-	if m.Subject != "Votre code de connexion Twofold" || !strings.Contains(m.Text, "valable 10 minutes") || m.Code() == "" {
+	if m.Subject != "Votre code de connexion Twofold" || !strings.Contains(m.Text, "valable 10\u00a0minutes") || m.Code() == "" {
 		t.Fatalf("French code mail: %q\n%s", m.Subject, m.Text)
 	}
 	c.Must(200, "POST", api.PathVerify, map[string]string{"code": m.Code()})
@@ -375,7 +375,7 @@ func TestMailsInTheUsersLanguage(t *testing.T) {
 	c.Must(204, "POST", api.PathPassword, map[string]string{"current_password": servertest.AdminPassword, "new_password": "encore un secret"})
 	e.Server.Notify.Wait()
 	last := mails.Mails()[len(mails.Mails())-1]
-	if last.Subject != "Twofold: Votre mot de passe a été modifié" || !strings.Contains(last.Text, "Adresse IP") {
+	if last.Subject != "Twofold\u00a0: Votre mot de passe a été modifié" || !strings.Contains(last.Text, "Adresse IP") {
 		t.Fatalf("French notice: %q\n%s", last.Subject, last.Text)
 	}
 	// English again when the user switches.

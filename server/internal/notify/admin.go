@@ -98,7 +98,7 @@ func init() {
 			if _, dup := c[k]; dup {
 				panic("notify: text " + k + " defined twice")
 			}
-			c[k] = v
+			c[k] = typeset(lang, v)
 		}
 	}
 }

@@ -31,7 +31,7 @@ func TestAdminNotices(t *testing.T) {
 				if strings.Contains(m.Text, catalogs[lang]["advice"][:20]) || !strings.Contains(m.Text, catalogs[lang]["advice.admin"][:20]) {
 					t.Errorf("advice of a user's own change in an administrator's notice:\n%s", m.Text)
 				}
-				if m.Subject != "Twofold: "+catalogs[lang][string(kind)+".subject"] {
+				if m.Subject != subjectPrefix(lang)+catalogs[lang][string(kind)+".subject"] {
 					t.Errorf("subject %q", m.Subject)
 				}
 			})
@@ -57,7 +57,7 @@ func TestAdminNoticeOfSeveralChanges(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.Subject != "Twofold: Votre compte a été modifié par un administrateur" {
+	if m.Subject != "Twofold\u00a0: Votre compte a été modifié par un administrateur" {
 		t.Errorf("subject %q", m.Subject)
 	}
 	for _, k := range []Kind{AccountDisabled, AdminRevoked, TFAEnforced} {

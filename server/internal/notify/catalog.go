@@ -1,6 +1,10 @@
 package notify
 
-import "twofold/shared/api"
+import (
+	"strings"
+
+	"twofold/shared/api"
+)
 
 // catalogs holds the mails' texts in each of api.Languages (a test checks
 // that every language has every text).
@@ -94,6 +98,45 @@ var catalogs = map[string]map[string]string{
 		"reminder_backup_codes_low.button":  "Régénérer les codes de secours",
 		"reminder.rules":                    "Ce rappel n'est envoyé qu'une fois. Connectez-vous à la console pour y donner suite.",
 	},
+}
+
+func init() {
+	typesetCatalog("fr")
+}
+
+// typesetCatalog applies the language's typography to every text of its
+// catalog (French: a no-break space before : ; ? ! and curly apostrophes,
+// as the console writes them). It is idempotent, so the texts merged by
+// other files' init functions may go through it again.
+func typesetCatalog(lang string) {
+	for k, v := range catalogs[lang] {
+		catalogs[lang][k] = typeset(lang, v)
+	}
+}
+
+// frenchTypography puts a no-break space before the high punctuation and
+// turns straight apostrophes into curly ones.
+var frenchTypography = strings.NewReplacer(
+	" :", "\u00a0:", " ;", "\u00a0;", " ?", "\u00a0?", " !", "\u00a0!",
+	"'", "\u2019",
+	"10 minutes", "10\u00a0minutes", "30 minutes", "30\u00a0minutes",
+)
+
+// typeset applies lang's typography to s.
+func typeset(lang, s string) string {
+	if lang != "fr" {
+		return s
+	}
+	return frenchTypography.Replace(s)
+}
+
+// subjectPrefix starts every mail's subject: "Twofold: ", or in French
+// "Twofold : " with a no-break space.
+func subjectPrefix(lang string) string {
+	if lang == "fr" {
+		return "Twofold\u00a0: "
+	}
+	return "Twofold: "
 }
 
 // langOf returns lang if the mails speak it, api.DefaultLanguage otherwise.

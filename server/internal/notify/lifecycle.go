@@ -117,5 +117,5 @@ func (n *Notifier) ReminderMail(r Reminder) (mail.Message, error) {
 	if err != nil {
 		return mail.Message{}, err
 	}
-	return mail.Message{To: r.To, Subject: "Twofold: " + t[k+".subject"], Text: text, HTML: html}, nil
+	return mail.Message{To: r.To, Subject: subjectPrefix(lang) + t[k+".subject"], Text: text, HTML: html}, nil
 }

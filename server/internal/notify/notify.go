@@ -214,7 +214,7 @@ func (n *Notifier) compose(e Event) (mail.Message, error) {
 	if err != nil {
 		return mail.Message{}, err
 	}
-	return mail.Message{To: e.To, Subject: "Twofold: " + subject, Text: text, HTML: html}, nil
+	return mail.Message{To: e.To, Subject: subjectPrefix(lang) + subject, Text: text, HTML: html}, nil
 }
 
 // CodeMail is the mail that carries an email sign-in code, in lang. Its

@@ -54,7 +54,7 @@ func TestNotices(t *testing.T) {
 				if strings.Contains(m.Text, "{") || strings.Contains(m.HTML, "{") {
 					t.Errorf("placeholder left:\n%s\n%s", m.Text, m.HTML)
 				}
-				if !strings.HasPrefix(m.Subject, "Twofold: ") || m.To != "u@example.com" {
+				if !strings.HasPrefix(m.Subject, subjectPrefix(lang)) || m.To != "u@example.com" {
 					t.Errorf("subject %q to %q", m.Subject, m.To)
 				}
 				wantLang := lang
@@ -157,5 +157,25 @@ func TestNotifyAfterClose(t *testing.T) {
 	n.Notify(Event{Kind: PasswordChanged, To: "u@x"})
 	if s.sent != 21 {
 		t.Fatalf("%d notices sent, want 21", s.sent)
+	}
+}
+
+// TestFrenchTypography: French mails write as the console does: a no-break
+// space before ":", ";", "?" and "!", curly apostrophes, and the subject
+// prefix "Twofold : " with a no-break space.
+func TestFrenchTypography(t *testing.T) {
+	for k, v := range catalogs["fr"] {
+		for _, bad := range []string{" :", " ;", " ?", " !", "'"} {
+			if strings.Contains(v, bad) {
+				t.Errorf("fr %s: %q holds %q", k, v, bad)
+			}
+		}
+	}
+	if subjectPrefix("fr") != "Twofold\u00a0: " || subjectPrefix("en") != "Twofold: " {
+		t.Errorf("prefixes %q %q", subjectPrefix("fr"), subjectPrefix("en"))
+	}
+	m := CodeMail("u@example.com", "123456", "fr")
+	if strings.Contains(m.Subject, "'") || strings.Contains(m.Text, " :") {
+		t.Errorf("code mail: %q\n%s", m.Subject, m.Text)
 	}
 }

@@ -13,10 +13,14 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
 	"image/png"
 	"net/url"
 	"time"
 
+	"github.com/boombuler/barcode/qr"
 	"github.com/pquerna/otp"
 	"github.com/pquerna/otp/hotp"
 	"github.com/uptrace/bun"
@@ -245,6 +249,33 @@ func (s *Service) Begin(ctx context.Context, idb bun.IDB, userID int64, raw []by
 	return nil
 }
 
+// qrImage draws the QR code of text with whole pixels per module (about
+// 256 pixels wide, so that no module is wider than another: scaling to a
+// size that is not a multiple blurs the grid for some scanners) and a
+// white quiet zone of four modules all around (scanners need it, and the
+// console may show the image on a dark page).
+func qrImage(text string) (image.Image, error) {
+	code, err := qr.Encode(text, qr.M, qr.Auto)
+	if err != nil {
+		return nil, fmt.Errorf("qr code: %w", err)
+	}
+	n := code.Bounds().Dx()
+	scale := max(256/n, 1)
+	const quiet = 4 // modules
+	side := (n + 2*quiet) * scale
+	img := image.NewGray(image.Rect(0, 0, side, side))
+	draw.Draw(img, img.Bounds(), image.White, image.Point{}, draw.Src)
+	for y := range n {
+		for x := range n {
+			if c := color.GrayModel.Convert(code.At(code.Bounds().Min.X+x, code.Bounds().Min.Y+y)).(color.Gray); c.Y < 128 {
+				r := image.Rect((quiet+x)*scale, (quiet+y)*scale, (quiet+x+1)*scale, (quiet+y+1)*scale)
+				draw.Draw(img, r, image.Black, image.Point{}, draw.Src)
+			}
+		}
+	}
+	return img, nil
+}
+
 // SetupOf shows a secret to its user: base32 key, otpauth URL and QR code.
 func (s *Service) SetupOf(username string, raw []byte) (*Setup, error) {
 	secret := b32.EncodeToString(raw)
@@ -253,9 +284,9 @@ func (s *Service) SetupOf(username string, raw []byte) (*Setup, error) {
 	if err != nil {
 		return nil, err
 	}
-	img, err := key.Image(256, 256)
+	img, err := qrImage(key.String())
 	if err != nil {
-		return nil, fmt.Errorf("qr code: %w", err)
+		return nil, err
 	}
 	var buf bytes.Buffer
 	if err := png.Encode(&buf, img); err != nil {
