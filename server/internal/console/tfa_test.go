@@ -6,7 +6,6 @@ import (
 	"encoding/base32"
 	"encoding/base64"
 	"fmt"
-	"image/png"
 	"os"
 	"regexp"
 	"strconv"
@@ -15,11 +14,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/makiuchi-d/gozxing"
-	"github.com/makiuchi-d/gozxing/qrcode"
 
 	"twofold/server/internal/db"
 	"twofold/server/internal/mfa/totp"
+	"twofold/server/internal/qrtest"
 	"twofold/server/internal/servertest"
 	"twofold/server/internal/testdb"
 	"twofold/shared/api"
@@ -164,19 +162,11 @@ func decodeQR(t *testing.T, dataURL string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	img, err := png.Decode(bytes.NewReader(raw))
-	if err != nil {
-		t.Fatal(err)
-	}
-	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := qrcode.NewQRCodeReader().Decode(bmp, nil)
+	text, err := qrtest.Decode(raw)
 	if err != nil {
 		t.Fatalf("decode QR: %v", err)
 	}
-	return res.GetText()
+	return text
 }
 
 // assertNoSecretsStored looks through every stored byte for the secret (as

@@ -2,7 +2,6 @@ package webui
 
 import (
 	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"slices"
 	"sort"
@@ -109,9 +108,16 @@ func (u *UI) render(key pageKey) rendered {
 	defer console.PrerenderTheme("")
 	u.app.Lang = key.lang
 	u.app.Description = console.Description()
-	rec := httptest.NewRecorder()
-	u.app.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, key.path, nil))
-	page := rendered{status: rec.Code, header: rec.Header(), body: fixARIA(rec.Body.Bytes())}
+	rec := &recorder{header: http.Header{}}
+	req, err := http.NewRequest(http.MethodGet, key.path, nil)
+	if err != nil {
+		return rendered{status: http.StatusBadRequest, header: http.Header{}}
+	}
+	u.app.ServeHTTP(rec, req)
+	if rec.status == 0 {
+		rec.status = http.StatusOK
+	}
+	page := rendered{status: rec.status, header: rec.header, body: fixARIA(rec.body.Bytes())}
 	page.header.Set("Content-Length", strconv.Itoa(len(page.body)))
 	if page.status == http.StatusOK {
 		if p.done == nil {
