@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-
 	"twofold/server/internal/db"
 	"twofold/server/internal/mfa/totp"
 	"twofold/server/internal/qrtest"
