@@ -3,7 +3,11 @@
 // pieces of each 2FA method; package form what the forms share.
 package console
 
-import "github.com/maxence-charriere/go-app/v10/pkg/app"
+import (
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"twofold/shared/api"
+)
 
 // Paths of the console's pages.
 const (
@@ -27,6 +31,8 @@ func Register() {
 	app.Route(PathSignIn, func() app.Composer { return newSignIn() })
 	app.Route(PathVerify, func() app.Composer { return newVerify() })
 	app.Route(PathEnroll, func() app.Composer { return newEnroll() })
+	app.Route(PathForgotPassword, func() app.Composer { return newForgot() })
+	app.Route(api.PageResetPassword, func() app.Composer { return newReset() })
 	for _, tab := range settingsTabs {
 		app.Route(tab.Path, func() app.Composer { return newSettings(tab) })
 	}
@@ -34,7 +40,7 @@ func Register() {
 
 // Paths lists every page's path, for the server's pre-rendering.
 func Paths() []string {
-	paths := []string{PathSignIn, PathVerify, PathEnroll}
+	paths := []string{PathSignIn, PathVerify, PathEnroll, PathForgotPassword, api.PageResetPassword}
 	for _, tab := range settingsTabs {
 		paths = append(paths, tab.Path)
 	}

@@ -113,6 +113,12 @@ func (p *signIn) Render() app.UI {
 						}.UI(),
 					),
 				),
+				// A plain link: it works in the pre-rendered page too.
+				app.P().Class("auth-back").Body(
+					app.A().ID("signin-forgot").Href(PathForgotPassword).
+						OnClick(func(ctx app.Context, e app.Event) { forgotLogin = p.username }).
+						Text(i18n.T("signin.forgot")),
+				),
 			),
 		),
 	)
