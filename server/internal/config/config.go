@@ -71,7 +71,11 @@ const (
 	EnvLogFormat          = "TWOFOLD_LOG_FORMAT"
 	EnvLogLevel           = "TWOFOLD_LOG_LEVEL"
 	EnvArgon2             = "TWOFOLD_ARGON2"
-	EnvEnforce2FA         = "TWOFOLD_ENFORCE_2FA"
+	// EnvBenchWeakArgon2 = 1 lets TWOFOLD_ARGON2 go below OWASP's floor
+	// (make bench measures a sign-in without the hash's cost); refused
+	// with an https public URL.
+	EnvBenchWeakArgon2 = "TWOFOLD_BENCH_WEAK_ARGON2"
+	EnvEnforce2FA      = "TWOFOLD_ENFORCE_2FA"
 
 	// FileSuffix names the variant of a secret's variable that gives a
 	// file to read it from: TWOFOLD_DATABASE_URL_FILE=/run/secrets/db.
@@ -270,8 +274,19 @@ func fromEnv(getenv func(string) string, readFile func(string) ([]byte, error)) 
 	}
 
 	c.Argon2 = account.DefaultParams
+	parse := account.ParseParams
+	switch v := get(EnvBenchWeakArgon2, ""); v {
+	case "", "0":
+	case "1":
+		parse = account.ParseWeakParams
+		if c.Production() {
+			bad(EnvBenchWeakArgon2, "weak password hashes are for benchmarks: refused with an https public URL")
+		}
+	default:
+		bad(EnvBenchWeakArgon2, "%q is neither 0 nor 1", v)
+	}
 	if s := get(EnvArgon2, ""); s != "" {
-		p, err := account.ParseParams(s)
+		p, err := parse(s)
 		if err != nil {
 			bad(EnvArgon2, "%v", err)
 		}

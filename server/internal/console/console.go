@@ -106,10 +106,11 @@ func (h *Handlers) Full(next httpx.HandlerFunc) httpx.HandlerFunc {
 	return h.Require(next, db.LevelFull)
 }
 
-// load finds the request's console session and its user in one query. A
-// bearer token carried in the cookie is no console session.
+// load finds the request's console session, its user and the user's
+// second-factor state in one query. A bearer token carried in the cookie
+// is no console session.
 func (h *Handlers) load(r *http.Request) (*Auth, error) {
-	s, err := h.Sessions.Lookup(r.Context(), h.Sessions.Token(r))
+	s, err := h.Sessions.Lookup(r.Context(), h.Sessions.Token(r), withTFA)
 	if err != nil {
 		return nil, err
 	}
@@ -148,31 +149,51 @@ func (h *Handlers) tfaStatus(ctx context.Context, idb bun.IDB, u *db.User) (api.
 	if err != nil {
 		return api.TFA{}, db.NotFound(err, "read 2fa state of user %d", u.ID)
 	}
+	return h.tfaOf(u, row.EnabledAt, row.HasSecret, row.Remaining), nil
+}
+
+// withTFA adds the user's second-factor state to a session lookup (the
+// scan-only fields of db.Session), as tfaStatus reads it.
+func withTFA(q *bun.SelectQuery) *bun.SelectQuery {
+	return q.ColumnExpr("?TableAlias.*").
+		ColumnExpr("(SELECT t.enabled_at FROM totp_secrets t WHERE t.user_id = ?TableAlias.user_id) AS tfa_enabled_at").
+		ColumnExpr("EXISTS (SELECT 1 FROM totp_secrets t WHERE t.user_id = ?TableAlias.user_id AND t.secret IS NOT NULL) AS tfa_secret_set").
+		ColumnExpr("(SELECT count(*) FROM backup_codes b WHERE b.user_id = ?TableAlias.user_id AND b.used_at IS NULL) AS tfa_backup_codes_unused")
+}
+
+// tfaOf is the Account's tfa object of u from its stored state.
+func (h *Handlers) tfaOf(u *db.User, enabledAt *time.Time, hasSecret bool, remaining int) api.TFA {
 	out := api.TFA{State: api.TFANotEnabled, Enforced: h.SignIn.Enforced(u)}
-	if !row.HasSecret {
-		return out, nil
+	if !hasSecret {
+		return out
 	}
-	st := h.TOTP.StatusSince(row.EnabledAt)
+	st := h.TOTP.StatusSince(enabledAt)
 	if !st.Enabled {
-		return out, nil
+		return out
 	}
 	out.State = api.TFAEnabled
 	if st.Expired {
 		out.State = api.TFAExpired
 	}
 	out.EnabledAt, out.ExpiresAt = &st.EnabledAt, &st.ExpiresAt
-	out.BackupCodesRemaining = row.Remaining
-	return out, nil
+	out.BackupCodesRemaining = remaining
+	return out
 }
 
 func totpOn(st api.TFA) bool { return st.State == api.TFAEnabled || st.State == api.TFAExpired }
 
-// account builds the Account answer.
+// account builds the Account answer, reading the second-factor state
+// again (after a change).
 func (h *Handlers) account(ctx context.Context, a *Auth) (*api.Account, error) {
 	st, err := h.tfaStatus(ctx, h.DB, a.User)
 	if err != nil {
 		return nil, err
 	}
+	return h.accountWith(a, st), nil
+}
+
+// accountWith builds the Account answer with the second-factor state st.
+func (h *Handlers) accountWith(a *Auth, st api.TFA) *api.Account {
 	acc := &api.Account{
 		User:              userOf(a.User),
 		Email:             a.User.Email,
@@ -186,7 +207,7 @@ func (h *Handlers) account(ctx context.Context, a *Auth) (*api.Account, error) {
 		t := a.Session.ElevatedUntil.UTC()
 		acc.ElevatedUntil = &t
 	}
-	return acc, nil
+	return acc
 }
 
 func userOf(u *db.User) api.User {

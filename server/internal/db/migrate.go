@@ -191,6 +191,17 @@ var migrations = []migration{
 			)`,
 		},
 	},
+	{
+		name:    "0007",
+		comment: "indexes for the idle-session purge and the admin count",
+		up: []string{
+			// The purge of full sessions unused for too long (DeleteExpired):
+			// without it, every purge reads the whole table.
+			`CREATE INDEX sessions_level_last_seen_at ON sessions (level, last_seen_at)`,
+			// "Is another enabled admin left?" (admin changes): only admins.
+			`CREATE INDEX users_admins ON users (id) WHERE is_admin`,
+		},
+	},
 }
 
 func (db *DB) render(stmt string) string {

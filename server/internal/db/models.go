@@ -98,6 +98,13 @@ type Session struct {
 
 	// User is loaded with the session in one query (Lookup); never written.
 	User *User `bun:"rel:belongs-to,join:user_id=id"`
+
+	// The user's second-factor state, read in the same query when the
+	// lookup asks for it (the console's, so that GET /api/account needs
+	// no other statement); never written.
+	TOTPEnabledAt     *time.Time `bun:"tfa_enabled_at,scanonly"`
+	TOTPSecretSet     bool       `bun:"tfa_secret_set,scanonly"`
+	BackupCodesUnused int        `bun:"tfa_backup_codes_unused,scanonly"`
 }
 
 // Throttle counts failures for one key (a username and IP, an account, an

@@ -173,13 +173,18 @@ func truncate(s string, n int) string {
 // Lookup finds the session of token with its user (s.User), in one query.
 // A timed-out session is deleted and reported as ErrExpired; a session of
 // a disabled user is ErrNoSession. A full session's last-seen time is
-// refreshed at most once a minute.
-func (m *Manager) Lookup(ctx context.Context, token string) (*Session, error) {
+// refreshed at most once a minute. Each of with may add columns to the
+// query (scan-only fields of Session).
+func (m *Manager) Lookup(ctx context.Context, token string, with ...func(*bun.SelectQuery) *bun.SelectQuery) (*Session, error) {
 	if token == "" || len(token) > 128 {
 		return nil, ErrNoSession
 	}
 	s := new(Session)
-	err := m.db.NewSelect().Model(s).Relation("User").Where("?TableAlias.token_hash = ?", HashToken(token)).Scan(ctx)
+	q := m.db.NewSelect().Model(s).Relation("User").Where("?TableAlias.token_hash = ?", HashToken(token))
+	for _, w := range with {
+		q = w(q)
+	}
+	err := q.Scan(ctx)
 	if err != nil {
 		if err = db.NotFound(err, "load session"); errors.Is(err, db.ErrNotFound) {
 			return nil, ErrNoSession
