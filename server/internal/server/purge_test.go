@@ -139,4 +139,3 @@ func TestPurge(t *testing.T) {
 		}
 	})
 }
-
