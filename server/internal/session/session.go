@@ -317,16 +317,19 @@ func (m *Manager) Elevated(s *Session) bool {
 	return s.ElevatedUntil != nil && m.clock.Now().Before(*s.ElevatedUntil)
 }
 
-// DeleteExpired removes sessions past their absolute end or idle for too
+// DeleteExpired removes at most limit sessions past their absolute end or idle for too
 // long. It returns how many it removed.
-func (m *Manager) DeleteExpired(ctx context.Context) (int64, error) {
+func (m *Manager) DeleteExpired(ctx context.Context, limit int) (int64, error) {
 	now := m.clock.Now()
-	q := m.db.NewDelete().Model((*Session)(nil)).Where("expires_at <= ?", now)
-	if m.cfg.Idle > 0 {
-		q = q.WhereOr("level = ? AND kind <> ? AND last_seen_at <= ?", db.LevelFull, db.KindRustDesk, now.Add(-m.cfg.Idle))
-	}
-	q = q.WhereOr("level = ? AND kind = ? AND last_seen_at <= ?", db.LevelFull, db.KindRustDesk, now.Add(-m.cfg.TokenIdle))
-	res, err := q.Exec(ctx)
+	ids := m.db.NewSelect().Model((*Session)(nil)).Column("id").WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
+		// Pending and enrolment sessions end at expires_at (10 minutes).
+		q = q.Where("expires_at <= ?", now)
+		if m.cfg.Idle > 0 {
+			q = q.WhereOr("level = ? AND kind <> ? AND last_seen_at <= ?", db.LevelFull, db.KindRustDesk, now.Add(-m.cfg.Idle))
+		}
+		return q.WhereOr("level = ? AND kind = ? AND last_seen_at <= ?", db.LevelFull, db.KindRustDesk, now.Add(-m.cfg.TokenIdle))
+	}).Limit(int64(limit))
+	res, err := m.db.NewDelete().Model((*Session)(nil)).Where("id IN (?)", ids).Exec(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("delete expired sessions: %w", err)
 	}

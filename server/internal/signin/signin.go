@@ -366,6 +366,19 @@ func ClientHash(id, uuid string) []byte {
 	return h[:]
 }
 
+// PruneKnownClients removes at most limit records of RustDesk clients
+// whose last sign-in is older than KnownDevice: they count for nothing.
+func (s *Service) PruneKnownClients(ctx context.Context, limit int) (int64, error) {
+	old := s.DB.NewSelect().Model((*db.KnownClient)(nil)).Column("user_id", "client_hash").
+		Where("last_login_at <= ?", s.Clock.Now().Add(-KnownDevice)).Limit(int64(limit))
+	res, err := s.DB.NewDelete().Model((*db.KnownClient)(nil)).Where("(user_id, client_hash) IN (?)", old).Exec(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("prune known clients: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
+}
+
 // KnownClient returns the device identity of a RustDesk client (id,
 // uuid) that completed a sign-in as userID in the last 90 days, or "".
 func (s *Service) KnownClient(ctx context.Context, userID int64, id, uuid string) string {
