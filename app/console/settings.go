@@ -273,6 +273,7 @@ func (p *settings) Render() app.UI {
 		app.Div().Class("container").Body(
 			app.H1().ID("settings-title").Class("page-title").TabIndex(-1).Text(i18n.T("settings.title")),
 			p.renderOffline(),
+			p.renderBanners(),
 			app.Div().Class("settings").Body(
 				p.renderTabs(),
 				app.Div().Class("settings-panel").Body(p.renderPanel()),
