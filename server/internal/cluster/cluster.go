@@ -26,7 +26,6 @@ import (
 	"testing"
 	"time"
 
-
 	"twofold/server/internal/config"
 	"twofold/server/internal/db"
 	"twofold/server/internal/servertest"

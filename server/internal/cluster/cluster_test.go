@@ -118,7 +118,7 @@ func TestCluster(t *testing.T) {
 		if lr.Method != "email" {
 			t.Fatalf("login on A: %+v", lr)
 		}
-		m := f.c.Mail.Wait(n, func(m smtptest.Mail) bool { return smtptest.To(name + "@example.com")(m) && m.Code() != "" })
+		m := f.c.Mail.Wait(n, func(m smtptest.Mail) bool { return smtptest.To(name+"@example.com")(m) && m.Code() != "" })
 		// The same code with the same pending session, to A and B at once.
 		statuses := race(t, 10, func(i int) int {
 			in := []*Instance{a, b}[i%2]
