@@ -24,8 +24,9 @@ AXE := $(CURDIR)/.cache/axe-core/node_modules/axe-core/axe.min.js
 # machine once, so it can check the js/wasm target too.
 STATICCHECK := .cache/bin/staticcheck
 # Packages the race detector runs on: the server and shared packages, not
-# the browser tests.
-RACE_PKGS = $$($(GO) list ./server/... ./shared/... | grep -v '/server/internal/e2e$$')
+# the browser tests nor the cluster tests (real server processes, built
+# without the race detector: the run would only check the harness twice).
+RACE_PKGS = $$($(GO) list ./server/... ./shared/... | grep -v -e '/server/internal/e2e$$' -e '/server/internal/cluster$$')
 # Time each fuzz target runs in `make fuzz`.
 FUZZTIME ?= 10s
 

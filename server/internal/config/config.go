@@ -48,6 +48,12 @@ type Config struct {
 	// Enforce2FA is TWOFOLD_ENFORCE_2FA: which users must use TOTP by role,
 	// Enforce2FANone, Enforce2FAAdmins or Enforce2FAAll.
 	Enforce2FA string
+	// MetricsAddr is where GET /metrics is served (TWOFOLD_METRICS_ADDR);
+	// empty: nowhere.
+	MetricsAddr string
+	// JobsEvery, for tests only (TWOFOLD_TEST_JOBS_EVERY), replaces the
+	// intervals of every background job; 0: their defaults.
+	JobsEvery time.Duration
 }
 
 // Variable names, as in docs/API.md.
@@ -76,6 +82,10 @@ const (
 	// with an https public URL.
 	EnvBenchWeakArgon2 = "TWOFOLD_BENCH_WEAK_ARGON2"
 	EnvEnforce2FA      = "TWOFOLD_ENFORCE_2FA"
+	EnvMetricsAddr     = "TWOFOLD_METRICS_ADDR"
+	// EnvTestJobsEvery is for tests only: the interval of every background
+	// job, so that tests with real processes see several runs in seconds.
+	EnvTestJobsEvery = "TWOFOLD_TEST_JOBS_EVERY"
 
 	// FileSuffix names the variant of a secret's variable that gives a
 	// file to read it from: TWOFOLD_DATABASE_URL_FILE=/run/secrets/db.
@@ -299,6 +309,14 @@ func fromEnv(getenv func(string) string, readFile func(string) ([]byte, error)) 
 		bad(EnvEnforce2FA, "%q is not one of none, admins, all", v)
 	}
 
+	if a := get(EnvMetricsAddr, ""); a != "" {
+		if _, _, err := splitHostPort(a); err != nil {
+			bad(EnvMetricsAddr, "%q: %v (want host:port, e.g. 127.0.0.1:9090)", a, err)
+		}
+		c.MetricsAddr = a
+	}
+	c.JobsEvery = duration(get, EnvTestJobsEvery, 0, bad)
+
 	if err := errors.Join(errs...); err != nil {
 		return Config{}, fmt.Errorf("invalid configuration:\n%w", err)
 	}
@@ -394,6 +412,8 @@ func (c Config) LogValue() slog.Value {
 		slog.String("log_level", c.LogLevel.String()),
 		slog.String("argon2", c.Argon2.String()),
 		slog.String("enforce_2fa", c.Enforce2FA),
+		slog.String("metrics_addr", c.MetricsAddr),
+		slog.Duration("test_jobs_every", c.JobsEvery),
 	)
 }
 
