@@ -162,7 +162,7 @@ func (h *Handlers) VerifyAccount(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	switch {
-	case totpOn(st) && req.Code == "":
+	case totpOn(st) && req.Code == "" && req.Passkey == nil:
 		return httpx.InvalidField("code", "required")
 	case !totpOn(st) && req.Password == "":
 		return httpx.InvalidField("password", "required")
