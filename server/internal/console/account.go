@@ -22,7 +22,7 @@ import (
 func (h *Handlers) GetAccount(w http.ResponseWriter, r *http.Request) error {
 	a := AuthFrom(r.Context())
 	s := a.Session
-	httpx.JSON(w, http.StatusOK, h.accountWith(a, h.tfaOf(a.User, s.TOTPEnabledAt, s.TOTPSecretSet, s.BackupCodesUnused)))
+	httpx.JSON(w, http.StatusOK, h.accountWith(a, h.tfaOf(a.User, s.TOTPEnabledAt, s.TOTPSecretSet, s.BackupCodesUnused, s.Passkeys)))
 	return nil
 }
 
@@ -162,7 +162,7 @@ func (h *Handlers) VerifyAccount(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	switch {
-	case totpOn(st) && req.Code == "":
+	case totpOn(st) && req.Code == "" && req.Passkey == nil:
 		return httpx.InvalidField("code", "required")
 	case !totpOn(st) && req.Password == "":
 		return httpx.InvalidField("password", "required")

@@ -30,6 +30,7 @@ import (
 	"twofold/server/internal/mail"
 	"twofold/server/internal/mfa/backupcode"
 	"twofold/server/internal/mfa/emailcode"
+	"twofold/server/internal/mfa/passkey"
 	"twofold/server/internal/mfa/totp"
 	"twofold/server/internal/notify"
 	"twofold/server/internal/purge"
@@ -88,6 +89,7 @@ type Server struct {
 	Audit    *audit.Recorder
 	TOTP     *totp.Service
 	Backup   *backupcode.Service
+	Passkeys *passkey.Service
 	Email    *emailcode.Service
 	Mail     mail.Sender
 	Notify   *notify.Notifier
@@ -167,14 +169,20 @@ func (s *Server) init(ctx context.Context, opts Options) error {
 	s.Mail = s.mailer(opts.Stderr)
 	s.Notify = notify.New(s.Mail, s.Logger, s.Config.PublicURL.String())
 	s.Email = emailcode.New(s.CodeKey, s.Clock, s.Mail, notify.CodeMail)
+	if s.Passkeys, err = passkey.New(s.Config.PublicURL, s.Config.Issuer, s.Clock); err != nil {
+		return err
+	}
+	if !s.Passkeys.Available() {
+		s.Logger.Info("security keys and passkeys are off: WebAuthn needs a host name, not an IP address, in " + config.EnvPublicURL)
+	}
 	s.SignIn = &signin.Service{
 		DB: s.DB, Clock: s.Clock, Logger: s.Logger, Users: s.Users, Sessions: s.Sessions,
 		Limiter: s.Limiter, Audit: s.Audit, TOTP: s.TOTP, Backup: s.Backup,
-		Email: s.Email, Notify: s.Notify, Enforce: signin.Enforcement(s.Config.Enforce2FA),
+		Email: s.Email, Passkeys: s.Passkeys, Notify: s.Notify, Enforce: signin.Enforcement(s.Config.Enforce2FA),
 	}
 	s.Admin = &admin.Service{
 		DB: s.DB, Clock: s.Clock, Users: s.Users, Sessions: s.Sessions, Limiter: s.Limiter,
-		Audit: s.Audit, TOTP: s.TOTP, Backup: s.Backup, Enforce: s.SignIn.Enforce,
+		Audit: s.Audit, TOTP: s.TOTP, Backup: s.Backup, Passkeys: s.Passkeys, Enforce: s.SignIn.Enforce,
 	}
 	s.Reset = &reset.Service{
 		DB: s.DB, Clock: s.Clock, Logger: s.Logger, Users: s.Users, Sessions: s.Sessions,
@@ -184,7 +192,7 @@ func (s *Server) init(ctx context.Context, opts Options) error {
 		DB: s.DB, Clock: s.Clock, Users: s.Users, Sessions: s.Sessions,
 		Limiter: s.Limiter, Audit: s.Audit, TOTP: s.TOTP, Backup: s.Backup,
 		Email: s.Email, Notify: s.Notify, SignIn: s.SignIn, CodeKey: s.CodeKey,
-		Admin: s.Admin,
+		Admin: s.Admin, Passkeys: s.Passkeys,
 		Reset: s.Reset,
 	}
 	s.Leases = jobs.NewLeases(s.DB, s.Clock)
@@ -196,6 +204,9 @@ func (s *Server) init(ctx context.Context, opts Options) error {
 		{Name: "counters", Delete: s.Limiter.Prune},
 		{Name: "reset_links", Delete: s.Reset.Prune},
 		{Name: "known_clients", Delete: s.SignIn.PruneKnownClients},
+		{Name: "passkey_challenges", Delete: func(ctx context.Context, limit int) (int64, error) {
+			return s.Passkeys.Prune(ctx, s.DB, limit)
+		}},
 	}}
 	if err := s.bootstrapAdmin(ctx, opts.Stderr); err != nil {
 		return err
