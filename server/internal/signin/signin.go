@@ -98,6 +98,8 @@ type Service struct {
 	Email    *emailcode.Service
 	Notify   *notify.Notifier
 	Enforce  Enforcement
+	// Metrics counts sign-ins and code checks; nil: nothing is counted.
+	Metrics Observer
 }
 
 // Applies reports whether u must use TOTP under e: by an administrator's
@@ -188,8 +190,47 @@ func (s *Service) CancelAttempt(ctx context.Context, a *ratelimit.Attempt) {
 	}
 }
 
+// Observer counts sign-in steps and code checks (metrics.Metrics).
+type Observer interface {
+	SignIn(method, result string)
+	CodeCheck(method, result string)
+}
+
+// observe counts a sign-in step of method that ended with res or err.
+func (s *Service) observe(method string, res *Result, err error) {
+	if s.Metrics == nil {
+		return
+	}
+	var le *ratelimit.LimitedError
+	var ce *CodeError
+	var me *MailError
+	result := "error"
+	switch {
+	case err == nil && res != nil:
+		result = res.Status // ok, verify, enroll
+	case errors.Is(err, ErrInvalidCredentials):
+		result = "invalid_credentials"
+	case errors.Is(err, ErrInvalidCode), errors.As(err, &ce):
+		result = "invalid_code"
+	case errors.Is(err, ErrLoginExpired):
+		result = "login_expired"
+	case errors.As(err, &le):
+		result = "rate_limited"
+	case errors.Is(err, ErrDisabled), errors.Is(err, ErrEnrollmentRequired):
+		result = "forbidden"
+	case errors.As(err, &me):
+		result = "unavailable"
+	}
+	s.Metrics.SignIn(method, result)
+}
+
 // Password is the first step of a sign-in.
-func (s *Service) Password(ctx context.Context, c Client, username, password string) (*Result, error) {
+func (s *Service) Password(ctx context.Context, c Client, username, password string) (res *Result, err error) {
+	defer func() { s.observe("password", res, err) }()
+	return s.password(ctx, c, username, password)
+}
+
+func (s *Service) password(ctx context.Context, c Client, username, password string) (*Result, error) {
 	u, err := s.Users.ByUsername(ctx, s.DB, username)
 	if err != nil && !errors.Is(err, db.ErrNotFound) {
 		return nil, err
@@ -398,10 +439,23 @@ func (s *Service) KnownClient(ctx context.Context, userID int64, id, uuid string
 // Verify is the second step of a sign-in: code for the pending session.
 // A wrong code is counted and recorded (ErrInvalidCode); the code is
 // consumed only together with the new session.
-func (s *Service) Verify(ctx context.Context, c Client, pending *session.Session, code string) (*Result, error) {
+func (s *Service) Verify(ctx context.Context, c Client, pending *session.Session, code string) (res *Result, err error) {
+	method := pending.Method
+	if method == "" {
+		method = "none"
+	}
+	defer func() { s.observe(method, res, err) }()
+	res, backup, err := s.verify(ctx, c, pending, code)
+	if backup {
+		method = "backup"
+	}
+	return res, err
+}
+
+func (s *Service) verify(ctx context.Context, c Client, pending *session.Session, code string) (*Result, bool, error) {
 	u := pending.User
 	if pending.Level != db.LevelPending || u == nil {
-		return nil, ErrLoginExpired
+		return nil, false, ErrLoginExpired
 	}
 	kind := TFA
 	if pending.Method == api.MethodEmail {
@@ -439,21 +493,21 @@ func (s *Service) Verify(ctx context.Context, c Client, pending *session.Session
 		return s.start(ctx, tx, c, u, spec, res)
 	})
 	if errors.Is(err, db.ErrNotFound) {
-		return nil, ErrLoginExpired
+		return nil, out.Backup, ErrLoginExpired
 	}
 	if err != nil {
-		return nil, err
+		return nil, out.Backup, err
 	}
 	s.Notices(c.Origin, u, out)
 	switch {
 	case out.Expired:
-		return nil, ErrLoginExpired
+		return nil, out.Backup, ErrLoginExpired
 	case !out.OK && out.ClockSkew:
-		return nil, &CodeError{ClockSkew: true}
+		return nil, out.Backup, &CodeError{ClockSkew: true}
 	case !out.OK:
-		return nil, ErrInvalidCode
+		return nil, out.Backup, ErrInvalidCode
 	}
-	return res, nil
+	return res, out.Backup, nil
 }
 
 // Resend mails a new email code for a pending email sign-in: the previous
