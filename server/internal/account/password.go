@@ -124,6 +124,9 @@ type Hasher struct {
 	params  Params
 	maxWait time.Duration
 	waiting atomic.Int64
+	// OnWait, if set, is told how long each hash waited for its slot
+	// (metrics). Set it before the first hash.
+	OnWait func(time.Duration)
 	// dummy is a hash of a random password with the configured parameters,
 	// checked when the user does not exist so that both answers take the
 	// same time.
@@ -161,8 +164,15 @@ func (h *Hasher) Waiting() int { return int(h.waiting.Load()) }
 func (h *Hasher) acquire(ctx context.Context) error {
 	select {
 	case h.slots <- struct{}{}:
+		if h.OnWait != nil {
+			h.OnWait(0)
+		}
 		return nil
 	default:
+	}
+	if h.OnWait != nil {
+		start := time.Now()
+		defer func() { h.OnWait(time.Since(start)) }()
 	}
 	h.waiting.Add(1)
 	defer h.waiting.Add(-1)

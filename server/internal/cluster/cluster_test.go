@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -91,7 +93,7 @@ func (f *fixture) totpUser(t *testing.T) (string, string, []string) {
 
 // TestCluster: two instances on one database behave as one server.
 func TestCluster(t *testing.T) {
-	f := newFixture(t, map[string]string{config.EnvTestJobsEvery: "300ms"})
+	f := newFixture(t, map[string]string{config.EnvTestJobsEvery: "300ms", config.EnvMetricsAddr: "127.0.0.1:0"})
 	a, b := f.a, f.b
 
 	t.Run("password on A, TOTP on B", func(t *testing.T) {
@@ -220,6 +222,12 @@ func TestCluster(t *testing.T) {
 		testJobs(t, f)
 	})
 
+	// After the others: their sign-ins, codes, limits and mails are
+	// counted.
+	t.Run("metrics", func(t *testing.T) {
+		testMetrics(t, f)
+	})
+
 	// Last: it cuts the database.
 	t.Run("database cut under load", func(t *testing.T) {
 		testDatabaseCut(t, f)
@@ -279,6 +287,104 @@ func testJobs(t *testing.T, f *fixture) {
 		t.Errorf("the purges of A and B removed %v sessions in all, want %d", purged, expired)
 	}
 	t.Logf("purge runs: %v; reminder runs: A %d, B %d", runs, len(a.LogRecords("reminders")), len(b.LogRecords("reminders")))
+}
+
+// testMetrics: /metrics of each instance shows the counters of the
+// requests it served moving, and no label value holds a username, an
+// email or an IP.
+func testMetrics(t *testing.T, f *fixture) {
+	a, b := f.a, f.b
+	for _, in := range []*Instance{a, b} {
+		if in.MetricsURL == "" {
+			t.Fatalf("%s does not serve /metrics", in.Name)
+		}
+	}
+	sum := func(series map[string]float64, prefix string) float64 {
+		var n float64
+		for k, v := range series {
+			if strings.HasPrefix(k, prefix) {
+				n += v
+			}
+		}
+		return n
+	}
+	before := scrape(t, a)
+	_, name := f.user(t, false)
+	f.c.NewClient().On(a).Login(name, userPassword)
+	bad := f.c.NewClient().On(a)
+	if r := bad.Do("POST", api.PathLogin, map[string]string{"username": name, "password": "wrong password"}); r.Status != 401 {
+		t.Fatalf("wrong password: %d", r.Status)
+	}
+	after := scrape(t, a)
+	for _, c := range []struct {
+		series string
+		moved  float64
+	}{
+		{`twofold_signins_total{method="password",result="ok"}`, 1},
+		{`twofold_signins_total{method="password",result="invalid_credentials"}`, 1},
+		{`twofold_http_request_duration_seconds_count{route="POST /api/auth/login",status="2xx"}`, 1},
+		{`twofold_http_request_duration_seconds_count{route="POST /api/auth/login",status="4xx"}`, 1},
+	} {
+		if got := after[c.series] - before[c.series]; got < c.moved {
+			t.Errorf("A: %s moved by %v, want %v", c.series, got, c.moved)
+		}
+	}
+	// What the earlier subtests did, on A and B together.
+	bs := scrape(t, b)
+	for _, prefix := range []string{
+		`twofold_signins_total{method="totp",result="ok"}`,
+		`twofold_signins_total{method="email",result="ok"}`,
+		`twofold_signins_total{method="backup",result="ok"}`,
+		`twofold_code_checks_total{method="totp",result="invalid"}`,
+		`twofold_code_checks_total{method="totp_enable",result="ok"}`,
+		`twofold_limit_hits_total{limit="2fa:u"}`,
+		`twofold_mails_total{result="sent"}`,
+		`twofold_password_hash_wait_seconds_count`,
+		`go_sql_open_connections{db_name="twofold"}`,
+	} {
+		if sum(after, prefix)+sum(bs, prefix) == 0 {
+			t.Errorf("%s is 0 on A and B", prefix)
+		}
+	}
+	if _, ok := after["twofold_password_hash_queue"]; !ok {
+		t.Error("no twofold_password_hash_queue")
+	}
+	ip := regexp.MustCompile(`\b\d{1,3}(\.\d{1,3}){3}\b|\[?[0-9a-f]*:[0-9a-f]*:[0-9a-f:]*\]?`)
+	user := regexp.MustCompile(`(?i)\buser\d+\b|^admin$|@`)
+	for _, in := range []*Instance{a, b} {
+		_, body := Get(t, in.MetricsURL)
+		for _, line := range strings.Split(body, "\n") {
+			i, j := strings.IndexByte(line, '{'), strings.LastIndexByte(line, '}')
+			if strings.HasPrefix(line, "#") || i < 0 || j < i {
+				continue
+			}
+			for _, m := range regexp.MustCompile(`="((?:[^"\\]|\\.)*)"`).FindAllStringSubmatch(line[i:j], -1) {
+				if ip.MatchString(m[1]) || user.MatchString(m[1]) {
+					t.Errorf("%s: a label holds %q: %s", in.Name, m[1], line)
+				}
+			}
+		}
+	}
+}
+
+// scrape reads in's /metrics as series → value.
+func scrape(t *testing.T, in *Instance) map[string]float64 {
+	t.Helper()
+	st, body := Get(t, in.MetricsURL)
+	if st != 200 {
+		t.Fatalf("%s /metrics: %d", in.Name, st)
+	}
+	out := map[string]float64{}
+	for _, line := range strings.Split(body, "\n") {
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		i := strings.LastIndexByte(line, ' ') // no timestamps: the value is last
+		if n, err := strconv.ParseFloat(line[i+1:], 64); i > 0 && err == nil {
+			out[line[:i]] = n
+		}
+	}
+	return out
 }
 
 // testDatabaseCut: with PostgreSQL cut under load, both instances answer

@@ -210,3 +210,20 @@ func TestWeakArgon2OnlyForBenchmarks(t *testing.T) {
 		})
 	}
 }
+
+func TestMetricsAddrAndJobsEvery(t *testing.T) {
+	c, err := FromEnv(env(nil))
+	if err != nil || c.MetricsAddr != "" || c.JobsEvery != 0 {
+		t.Fatalf("defaults: %q %v (%v), want off", c.MetricsAddr, c.JobsEvery, err)
+	}
+	c, err = FromEnv(env(map[string]string{EnvMetricsAddr: "127.0.0.1:9090", EnvTestJobsEvery: "250ms"}))
+	if err != nil || c.MetricsAddr != "127.0.0.1:9090" || c.JobsEvery != 250*time.Millisecond {
+		t.Fatalf("got %q %v (%v)", c.MetricsAddr, c.JobsEvery, err)
+	}
+	for name, value := range map[string]string{EnvMetricsAddr: "9090", EnvTestJobsEvery: "soon"} {
+		_, err := FromEnv(env(map[string]string{name: value}))
+		if err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("%s=%q: error %v, want one naming the variable", name, value, err)
+		}
+	}
+}

@@ -2,6 +2,12 @@
 // the database (sessions and pending sign-ins, old counters, used or
 // expired reset links, forgotten RustDesk clients) in bounded batches.
 // Events are never removed: they are the users' security history.
+//
+// Kept on purpose: used backup codes (the set's lowest id names the set a
+// backup-codes reminder was sent for; at most 6 rows per user, deleted
+// when the set is regenerated), sent reminders (their unique key is what
+// sends each reminder once), email challenges (deleted with their pending
+// session, by cascade).
 package purge
 
 import (

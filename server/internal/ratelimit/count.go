@@ -26,7 +26,9 @@ func (l *Limiter) Count(ctx context.Context, tx bun.Tx, keys ...Key) error {
 			return err
 		}
 		roll(k.Policy, t, now)
-		wait = max(wait, locked(k.Policy, t, now))
+		w := locked(k.Policy, t, now)
+		l.hit(k, w)
+		wait = max(wait, w)
 		rows[i] = t
 	}
 	if _, err := l.count(ctx, tx, keys, rows, now); err != nil {

@@ -57,6 +57,27 @@ func (e *LimitedError) Seconds() int {
 type Limiter struct {
 	db    *db.DB
 	clock clock.Clock
+	// OnHit, if set, is told the family of each key (Family) that refuses
+	// a request (metrics).
+	OnHit func(family string)
+}
+
+// Family is the kind of a key without what identifies its subject (user
+// id, username, IP): "pw:ui", "2fa:u", "mail:u"...
+func Family(name string) string {
+	if i := strings.IndexByte(name, ':'); i >= 0 {
+		if j := strings.IndexByte(name[i+1:], ':'); j >= 0 {
+			return name[:i+1+j]
+		}
+	}
+	return "other"
+}
+
+// hit reports the keys that lock (their wait is positive).
+func (l *Limiter) hit(k Key, wait time.Duration) {
+	if l.OnHit != nil && wait > 0 {
+		l.OnHit(Family(k.Name))
+	}
 }
 
 // New returns a Limiter.
@@ -136,7 +157,9 @@ func (l *Limiter) Take(ctx context.Context, tx bun.Tx, keys ...Key) (map[string]
 			return nil, err
 		}
 		roll(k.Policy, t, now)
-		wait = max(wait, locked(k.Policy, t, now))
+		w := locked(k.Policy, t, now)
+		l.hit(k, w)
+		wait = max(wait, w)
 		rows[i] = t
 	}
 	if wait > 0 {
@@ -203,7 +226,9 @@ func (l *Limiter) Check(ctx context.Context, idb bun.IDB, keys ...Key) error {
 		for i := range rows {
 			if t := &rows[i]; t.Key == k.Name {
 				roll(k.Policy, t, now)
-				wait = max(wait, locked(k.Policy, t, now))
+				w := locked(k.Policy, t, now)
+				l.hit(k, w)
+				wait = max(wait, w)
 			}
 		}
 	}

@@ -361,3 +361,17 @@ func TestCountCountsEvenWhenLimited(t *testing.T) {
 		}
 	})
 }
+
+// TestFamily: a key's family (a metrics label) keeps its kind and drops
+// what identifies its subject: username, IP, user id.
+func TestFamily(t *testing.T) {
+	for _, k := range []struct{ key ratelimit.Key }{
+		{ratelimit.PasswordKeys("alice", "192.0.2.1")[0]}, {ratelimit.PasswordKeys("alice", "192.0.2.1")[1]},
+		{ratelimit.IPCodeKey("2001:db8::1")}, {ratelimit.AccountCodeKey(7)}, {ratelimit.ResetLoginKey("alice@example.com")},
+	} {
+		f := ratelimit.Family(k.key.Name)
+		if strings.Contains(f, "alice") || strings.Contains(f, "192") || strings.Contains(f, "db8") || strings.Contains(f, "7") || !strings.HasPrefix(k.key.Name, f+":") {
+			t.Errorf("Family(%q) = %q", k.key.Name, f)
+		}
+	}
+}

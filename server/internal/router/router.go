@@ -13,6 +13,7 @@ import (
 	"twofold/server/internal/console"
 	"twofold/server/internal/db"
 	"twofold/server/internal/httpx"
+	"twofold/server/internal/metrics"
 	"twofold/server/internal/rustdesk"
 	"twofold/shared/api"
 )
@@ -27,6 +28,8 @@ type Deps struct {
 	RustDesk *rustdesk.Handlers
 	// UI serves pages and static files; nil serves the API only.
 	UI http.Handler
+	// Metrics times the requests by route; nil: not timed.
+	Metrics *metrics.Metrics
 }
 
 // New returns the server's handler: middleware around one route table.
@@ -115,7 +118,7 @@ func New(d Deps) (http.Handler, error) {
 	}
 	h = httpx.HostCheck(d.Config.PublicURL, h)
 	h = httpx.Log(d.Logger, httpx.IPResolver{Trusted: d.Config.TrustedProxies}, h)
-	return h, nil
+	return d.Metrics.Wrap(mux, h), nil
 }
 
 // plain adapts a handler that writes its own failures (the RustDesk

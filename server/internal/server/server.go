@@ -28,6 +28,7 @@ import (
 	"twofold/server/internal/jobs"
 	"twofold/server/internal/keys"
 	"twofold/server/internal/mail"
+	"twofold/server/internal/metrics"
 	"twofold/server/internal/mfa/backupcode"
 	"twofold/server/internal/mfa/emailcode"
 	"twofold/server/internal/mfa/passkey"
@@ -103,6 +104,8 @@ type Server struct {
 	// the reminders job (Jobs lists every job Serve runs).
 	Leases    *jobs.Leases
 	Reminders *reminder.Job
+	// Metrics are served on TWOFOLD_METRICS_ADDR; nil when it is not set.
+	Metrics *metrics.Metrics
 	// Purge is the purge job: expired sessions and pending sign-ins, old
 	// counters, reset links and RustDesk clients.
 	Purge *purge.Job
@@ -157,16 +160,28 @@ func (s *Server) init(ctx context.Context, opts Options) error {
 	if s.CodeKey, err = keys.LoadCodeKey(ctx, s.DB, s.Key, s.Clock); err != nil {
 		return err
 	}
-	s.Users = account.NewService(s.DB, s.Clock, account.NewHasher(opts.HashConcurrency, s.Config.Argon2, hashMaxWait))
+	if s.Config.MetricsAddr != "" {
+		s.Metrics = metrics.New()
+		s.Metrics.DB(s.DB.DB.DB)
+	}
+	hasher := account.NewHasher(opts.HashConcurrency, s.Config.Argon2, hashMaxWait)
+	if s.Metrics != nil {
+		hasher.OnWait = s.Metrics.HashWait
+		s.Metrics.HashQueue(hasher.Waiting)
+	}
+	s.Users = account.NewService(s.DB, s.Clock, hasher)
 	s.Sessions = session.NewManager(s.DB, s.Clock, session.Config{
 		Idle: s.Config.SessionIdle, Max: s.Config.SessionMax, Secure: s.Config.Secure(),
 		TokenIdle: s.Config.TokenIdle, TokenMax: s.Config.TokenMax,
 	})
 	s.Limiter = ratelimit.New(s.DB, s.Clock)
+	if s.Metrics != nil {
+		s.Limiter.OnHit = s.Metrics.LimitHit
+	}
 	s.Audit = audit.New(s.DB, s.Clock)
 	s.TOTP = totp.New(s.Key, s.Clock, s.Config.Issuer, s.Config.TFAExpiry)
 	s.Backup = backupcode.New(s.CodeKey, s.Clock)
-	s.Mail = s.mailer(opts.Stderr)
+	s.Mail = s.Metrics.Sender(s.mailer(opts.Stderr))
 	s.Notify = notify.New(s.Mail, s.Logger, s.Config.PublicURL.String())
 	s.Email = emailcode.New(s.CodeKey, s.Clock, s.Mail, notify.CodeMail)
 	if s.Passkeys, err = passkey.New(s.Config.PublicURL, s.Config.Issuer, s.Clock); err != nil {
@@ -179,6 +194,9 @@ func (s *Server) init(ctx context.Context, opts Options) error {
 		DB: s.DB, Clock: s.Clock, Logger: s.Logger, Users: s.Users, Sessions: s.Sessions,
 		Limiter: s.Limiter, Audit: s.Audit, TOTP: s.TOTP, Backup: s.Backup,
 		Email: s.Email, Passkeys: s.Passkeys, Notify: s.Notify, Enforce: signin.Enforcement(s.Config.Enforce2FA),
+	}
+	if s.Metrics != nil {
+		s.SignIn.Metrics = s.Metrics
 	}
 	s.Admin = &admin.Service{
 		DB: s.DB, Clock: s.Clock, Users: s.Users, Sessions: s.Sessions, Limiter: s.Limiter,
@@ -211,7 +229,7 @@ func (s *Server) init(ctx context.Context, opts Options) error {
 	if err := s.bootstrapAdmin(ctx, opts.Stderr); err != nil {
 		return err
 	}
-	deps := router.Deps{Config: s.Config, Logger: s.Logger, DB: s.DB, Console: s.Console,
+	deps := router.Deps{Config: s.Config, Logger: s.Logger, DB: s.DB, Console: s.Console, Metrics: s.Metrics,
 		RustDesk: &rustdesk.Handlers{SignIn: s.SignIn, Sessions: s.Sessions, Audit: s.Audit, DB: s.DB}}
 	if opts.Static != nil {
 		if s.UI, err = webui.New(opts.Static, webui.WithDomain(s.Config.PublicURL.Host)); err != nil {
@@ -323,6 +341,13 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		}()
 	}
 	defer func() { stopJobs(); jobsDone.Wait() }()
+	if s.Metrics != nil {
+		stop, err := s.serveMetrics()
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -337,6 +362,22 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// serveMetrics answers GET /metrics on TWOFOLD_METRICS_ADDR until the
+// returned stop is called.
+func (s *Server) serveMetrics() (stop func(), err error) {
+	ln, err := net.Listen("tcp", s.Config.MetricsAddr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s (%s): %w", s.Config.MetricsAddr, config.EnvMetricsAddr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", s.Metrics.Handler())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second,
+		ErrorLog: slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn)}
+	s.Logger.Info("metrics listening", "addr", ln.Addr().String())
+	go srv.Serve(ln)
+	return func() { srv.Close() }, nil
 }
 
 // Names of the background jobs (their leases).

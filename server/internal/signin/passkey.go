@@ -44,7 +44,8 @@ func (s *Service) CheckPasskey(ctx context.Context, tx bun.Tx, u *db.User, o aud
 
 // VerifyPasskey is the second step of a sign-in with a security key: an
 // assertion for the pending session's challenge.
-func (s *Service) VerifyPasskey(ctx context.Context, c Client, pending *session.Session, a *sp.Assertion) (*Result, error) {
+func (s *Service) VerifyPasskey(ctx context.Context, c Client, pending *session.Session, a *sp.Assertion) (res *Result, err error) {
+	defer func() { s.observe(api.MethodPasskey, res, err) }()
 	if pending.Method == api.MethodEmail {
 		return nil, ErrInvalidCode
 	}
@@ -59,6 +60,12 @@ func (s *Service) VerifyPasskey(ctx context.Context, c Client, pending *session.
 // full session. A refused assertion is counted on the owner's account (when
 // the user handle names one) and the client's IP, like a wrong code.
 func (s *Service) PasskeyLogin(ctx context.Context, c Client, binding []byte, a *sp.Assertion) (*Result, error) {
+	res, err := s.passkeyLogin(ctx, c, binding, a)
+	s.observe("passwordless", res, err)
+	return res, err
+}
+
+func (s *Service) passkeyLogin(ctx context.Context, c Client, binding []byte, a *sp.Assertion) (*Result, error) {
 	ip := ratelimit.IPCodeKey(c.IP)
 	res := &Result{Status: api.StatusOK}
 	var out Outcome

@@ -70,7 +70,7 @@ func (s *Service) Check(ctx context.Context, tx bun.Tx, u *db.User, o audit.Orig
 			ok, err := s.Email.Verify(ctx, tx, sessionID, c)
 			if errors.Is(err, emailcode.ErrEnded) || errors.Is(err, emailcode.ErrNoChallenge) {
 				out.Expired = true
-				return false, "", nil
+				return false, "email", nil
 			}
 			if err == nil && !ok {
 				out.Ended, err = s.Email.Ended(ctx, tx, sessionID)
@@ -114,7 +114,26 @@ func (s *Service) check(ctx context.Context, tx bun.Tx, u *db.User, o audit.Orig
 
 // checkWith runs verify under the second-factor limits and settles them
 // within tx.
-func (s *Service) checkWith(ctx context.Context, tx bun.Tx, u *db.User, o audit.Origin, out *Outcome, verify func() (bool, string, error)) error {
+func (s *Service) checkWith(ctx context.Context, tx bun.Tx, u *db.User, o audit.Origin, out *Outcome, verify func() (bool, string, error)) (err error) {
+	method := "unknown" // refused before the code was looked at
+	if s.Metrics != nil {
+		defer func() {
+			var le *ratelimit.LimitedError
+			result := "error"
+			switch {
+			case errors.As(err, &le):
+				result = "rate_limited"
+			case err != nil:
+			case out.Expired:
+				result = "expired"
+			case out.OK:
+				result = "ok"
+			default:
+				result = "invalid"
+			}
+			s.Metrics.CodeCheck(method, result)
+		}()
+	}
 	if err := s.DB.LockUser(ctx, tx, u.ID); err != nil {
 		return err
 	}
@@ -123,6 +142,18 @@ func (s *Service) checkWith(ctx context.Context, tx bun.Tx, u *db.User, o audit.
 		return err
 	}
 	ok, detail, err := verify()
+	switch {
+	case detail == "email":
+		method = "email"
+	case detail == "enable":
+		method = "totp_enable"
+	case detail == "passkey" || out.Passkey != nil:
+		method = "passkey"
+	case out.Backup:
+		method = "backup"
+	default:
+		method = "totp"
+	}
 	if err != nil || out.Expired {
 		return err
 	}

@@ -12,6 +12,7 @@
 package signin
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -100,6 +101,8 @@ type Service struct {
 	Passkeys *passkey.Service
 	Notify   *notify.Notifier
 	Enforce  Enforcement
+	// Metrics counts sign-ins and code checks; nil: nothing is counted.
+	Metrics Observer
 }
 
 // Applies reports whether u must use TOTP under e: by an administrator's
@@ -210,8 +213,47 @@ func (s *Service) CancelAttempt(ctx context.Context, a *ratelimit.Attempt) {
 	}
 }
 
+// Observer counts sign-in steps and code checks (metrics.Metrics).
+type Observer interface {
+	SignIn(method, result string)
+	CodeCheck(method, result string)
+}
+
+// observe counts a sign-in step of method that ended with res or err.
+func (s *Service) observe(method string, res *Result, err error) {
+	if s.Metrics == nil {
+		return
+	}
+	var le *ratelimit.LimitedError
+	var ce *CodeError
+	var me *MailError
+	result := "error"
+	switch {
+	case err == nil && res != nil:
+		result = res.Status // ok, verify, enroll
+	case errors.Is(err, ErrInvalidCredentials):
+		result = "invalid_credentials"
+	case errors.Is(err, ErrInvalidCode), errors.As(err, &ce):
+		result = "invalid_code"
+	case errors.Is(err, ErrLoginExpired):
+		result = "login_expired"
+	case errors.As(err, &le):
+		result = "rate_limited"
+	case errors.Is(err, ErrDisabled), errors.Is(err, ErrEnrollmentRequired):
+		result = "forbidden"
+	case errors.As(err, &me):
+		result = "unavailable"
+	}
+	s.Metrics.SignIn(method, result)
+}
+
 // Password is the first step of a sign-in.
-func (s *Service) Password(ctx context.Context, c Client, username, password string) (*Result, error) {
+func (s *Service) Password(ctx context.Context, c Client, username, password string) (res *Result, err error) {
+	defer func() { s.observe("password", res, err) }()
+	return s.password(ctx, c, username, password)
+}
+
+func (s *Service) password(ctx context.Context, c Client, username, password string) (*Result, error) {
 	u, err := s.Users.ByUsername(ctx, s.DB, username)
 	if err != nil && !errors.Is(err, db.ErrNotFound) {
 		return nil, err
@@ -432,13 +474,19 @@ func (s *Service) KnownClient(ctx context.Context, userID int64, id, uuid string
 // Verify is the second step of a sign-in: code for the pending session.
 // A wrong code is counted and recorded (ErrInvalidCode); the code is
 // consumed only together with the new session.
-func (s *Service) Verify(ctx context.Context, c Client, pending *session.Session, code string) (*Result, error) {
+func (s *Service) Verify(ctx context.Context, c Client, pending *session.Session, code string) (res *Result, err error) {
+	method := cmp.Or(pending.Method, "none")
+	defer func() { s.observe(method, res, err) }()
 	kind := TFA
 	if pending.Method == api.MethodEmail {
 		kind = EmailCode
 	}
 	return s.verify(ctx, c, pending, kind, func(ctx context.Context, tx bun.Tx) (Outcome, error) {
-		return s.Check(ctx, tx, pending.User, c.Origin, kind, pending.ID, code)
+		out, err := s.Check(ctx, tx, pending.User, c.Origin, kind, pending.ID, code)
+		if out.Backup {
+			method = "backup"
+		}
+		return out, err
 	})
 }
 
