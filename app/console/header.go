@@ -82,13 +82,13 @@ func (h *header) OnAppUpdate(ctx app.Context) {
 
 func (h *header) Render() app.UI {
 	return app.Header().Class("topbar").Body(
-		app.Div().Class("topbar-inner").Body(
+		app.Div().Class(h.innerClass()).Body(
 			app.A().Href(PathSignIn).Class("brand").Body(
 				app.Span().Class("brand-logo").Aria("hidden", true),
 				app.Span().Class("brand-name").Text(i18n.T("app.name")),
 			),
+			app.If(h.Admin, h.adminLink),
 			app.Div().Class("topbar-tools").Body(
-				app.If(h.Admin, h.adminLink),
 				h.languageSwitch(),
 				h.themeSwitch(),
 				app.If(h.Username != "", func() app.UI {
@@ -118,6 +118,15 @@ func (h *header) Render() app.UI {
 		}),
 		widget.Alert{ID: "signout-error", Text: h.err}.UI(),
 	)
+}
+
+// innerClass is the bar's class: an administrator's bar has a row of its
+// own for the Users link on a phone.
+func (h *header) innerClass() string {
+	if h.Admin {
+		return "topbar-inner topbar-admin"
+	}
+	return "topbar-inner"
 }
 
 // adminLink is the administrators' entry: the user table.

@@ -449,4 +449,6 @@ var english = map[string]string{
 	"audit.type.tfa_enforced":             "2FA required",
 	"audit.type.tfa_not_enforced":         "2FA no longer required",
 	"audit.type.unlocked":                 "Unlocked",
+	"admin.yes":                           "Yes",
+	"admin.no":                            "No",
 }

@@ -450,4 +450,6 @@ var french = map[string]string{
 	"audit.type.tfa_enforced":             "2FA imposée",
 	"audit.type.tfa_not_enforced":         "2FA plus imposée",
 	"audit.type.unlocked":                 "Déverrouillé",
+	"admin.yes":                           "Oui",
+	"admin.no":                            "Non",
 }

@@ -147,10 +147,13 @@ func adminJourney(t *testing.T, lang string, opts ...option) {
 	// The phone's width: nothing scrolls sideways but the tables.
 	e.do("phone size", narrow(), chromedp.Navigate(e.URL+"/admin/users"), mounted("admin-users-page", `[data-state="loaded"]`))
 	e.noPageOverflow("user table at 390 px")
+	e.snapshot("user-table-at-390-px")
 	e.do("user page at phone size", chromedp.Navigate(e.URL+"/admin/user?id="+id), mounted("admin-user-page", `[data-state="loaded"]`))
 	e.noPageOverflow("user page at 390 px")
+	e.snapshot("user-page-at-390-px")
 	e.do("audit log at phone size", chromedp.Navigate(e.URL+"/admin/events"), mounted("admin-events-page", `[data-state="loaded"]`))
 	e.noPageOverflow("audit log at 390 px")
+	e.snapshot("audit-log-at-390-px")
 	e.noConsoleErrors()
 }
 
