@@ -82,7 +82,7 @@ func (h *header) OnAppUpdate(ctx app.Context) {
 
 func (h *header) Render() app.UI {
 	return app.Header().Class("topbar").Body(
-		app.Div().Class(h.innerClass()).Body(
+		app.Div().Class("topbar-inner").Body(
 			app.A().Href(PathSignIn).Class("brand").Body(
 				app.Span().Class("brand-logo").Aria("hidden", true),
 				app.Span().Class("brand-name").Text(i18n.T("app.name")),
@@ -120,18 +120,13 @@ func (h *header) Render() app.UI {
 	)
 }
 
-// innerClass is the bar's class: an administrator's bar has a row of its
-// own for the Users link on a phone.
-func (h *header) innerClass() string {
-	if h.Admin {
-		return "topbar-inner topbar-admin"
-	}
-	return "topbar-inner"
-}
-
-// adminLink is the administrators' entry: the user table.
+// adminLink is the administrators' entry: the user table. On a phone it
+// is an icon (its name stays for screen readers and as a tooltip).
 func (h *header) adminLink() app.UI {
-	a := app.A().ID("header-admin").Class("header-link").Href(PathAdminUsers).Text(i18n.T("header.admin"))
+	a := app.A().ID("header-admin").Class("header-link").Href(PathAdminUsers).Title(i18n.T("header.admin")).Body(
+		app.Span().Class("icon icon-users").Aria("hidden", true),
+		app.Span().Class("header-link-text").Text(i18n.T("header.admin")),
+	)
 	if h.AdminPage {
 		a = a.Aria("current", "page")
 	}
