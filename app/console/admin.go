@@ -154,6 +154,14 @@ func onOff(on bool) string {
 	return i18n.T("admin.off")
 }
 
+// yesNo answers a yes-or-no question.
+func yesNo(yes bool) string {
+	if yes {
+		return i18n.T("admin.yes")
+	}
+	return i18n.T("admin.no")
+}
+
 // lastLogin is a user's last sign-in, or "never".
 func lastLogin(t *api.AdminUser) string {
 	if t.LastLogin == nil {

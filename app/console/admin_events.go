@@ -39,16 +39,20 @@ type adminEvents struct {
 	appliedType   string
 	filterErr     string
 
-	events []api.AdminEvent
-	next   *int64
-	busy   bool
-	// more: the last load added a page (the focus goes to its first row).
-	more    int
+	events  []api.AdminEvent
+	next    *int64
+	busy    bool
 	listErr string
+	// ctx is the page's own context, for the focus after "Load more"
+	// (whose button goes with the last page).
+	ctx app.Context
 }
 
 // OnMount marks the page as the WASM's.
-func (p *adminEvents) OnMount(ctx app.Context) { p.mounted = true }
+func (p *adminEvents) OnMount(ctx app.Context) {
+	p.mounted = true
+	p.ctx = ctx
+}
 
 // OnNav reads the filter of the URL (?user_id=&type=) and loads the
 // account, then the events.
@@ -105,10 +109,9 @@ func (p *adminEvents) list(ctx app.Context, more bool) {
 			switch {
 			case err == nil:
 				if more {
-					p.more = len(p.events)
 					p.events = append(p.events, res.Events...)
 					if len(res.Events) > 0 {
-						form.FocusLater(ctx, "event-"+strconv.FormatInt(res.Events[0].ID, 10))
+						form.FocusLater(p.ctx, "event-"+strconv.FormatInt(res.Events[0].ID, 10))
 					}
 				} else {
 					p.events = res.Events
@@ -116,7 +119,7 @@ func (p *adminEvents) list(ctx app.Context, more bool) {
 				p.next, p.status = res.NextBefore, statusLoaded
 			case p.status == statusLoaded && !apiclient.SignedOut(err) && !apiclient.Is(err, api.CodeForbidden):
 				p.listErr = form.ErrorText(err)
-				form.FocusLater(ctx, "events-error")
+				form.FocusLater(p.ctx, "events-error")
 			default:
 				p.failed(ctx, err)
 			}

@@ -144,7 +144,7 @@ func (p *adminUser) facts() []app.UI {
 	if form.TOTPOn(u.TFA.State) {
 		out = append(out, fact(i18n.T("admin.user.backup_codes"), form.Itoa(u.TFA.BackupCodesRemaining))...)
 	}
-	out = append(out, fact(i18n.T("admin.user.tfa_enforced"), onOff(u.TFA.Enforced))...)
+	out = append(out, fact(i18n.T("admin.user.tfa_enforced"), yesNo(u.TFA.Enforced))...)
 	out = append(out, fact(i18n.T("admin.col.email_verification"), onOff(u.EmailVerification))...)
 	out = append(out, fact(i18n.T("admin.user.locked"), locked)...)
 	out = append(out, fact(i18n.T("admin.col.last_login"), lastLogin(u))...)

@@ -74,7 +74,7 @@ func (p *adminUsers) list(ctx app.Context) {
 				p.result, p.status = res, statusLoaded
 			case p.result != nil && !apiclient.SignedOut(err) && !apiclient.Is(err, api.CodeForbidden):
 				p.listErr = form.ErrorText(err)
-				form.FocusLater(ctx, "users-error")
+				form.FocusLater(p.ctx, "users-error")
 			default:
 				p.failed(ctx, err)
 			}

@@ -87,8 +87,8 @@ func (h *header) Render() app.UI {
 				app.Span().Class("brand-logo").Aria("hidden", true),
 				app.Span().Class("brand-name").Text(i18n.T("app.name")),
 			),
+			app.If(h.Admin, h.adminLink),
 			app.Div().Class("topbar-tools").Body(
-				app.If(h.Admin, h.adminLink),
 				h.languageSwitch(),
 				h.themeSwitch(),
 				app.If(h.Username != "", func() app.UI {
@@ -120,9 +120,13 @@ func (h *header) Render() app.UI {
 	)
 }
 
-// adminLink is the administrators' entry: the user table.
+// adminLink is the administrators' entry: the user table. On a phone it
+// is an icon (its name stays for screen readers and as a tooltip).
 func (h *header) adminLink() app.UI {
-	a := app.A().ID("header-admin").Class("header-link").Href(PathAdminUsers).Text(i18n.T("header.admin"))
+	a := app.A().ID("header-admin").Class("header-link").Href(PathAdminUsers).Title(i18n.T("header.admin")).Body(
+		app.Span().Class("icon icon-users").Aria("hidden", true),
+		app.Span().Class("header-link-text").Text(i18n.T("header.admin")),
+	)
 	if h.AdminPage {
 		a = a.Aria("current", "page")
 	}

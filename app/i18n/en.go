@@ -480,4 +480,6 @@ var english = map[string]string{
 	"banner.codes_none":                   "No backup codes left: without your authenticator app you could not sign in. Make new ones.",
 	"banner.regenerate":                   "Regenerate",
 	"banner.codes_one":                    "Only 1 backup code left. Make new ones before you run out.",
+	"admin.yes":                           "Yes",
+	"admin.no":                            "No",
 }

@@ -481,4 +481,6 @@ var french = map[string]string{
 	"banner.codes_none":                   "Plus aucun code de secours\u00a0: sans votre application d’authentification, vous ne pourriez plus vous connecter. Créez-en de nouveaux.",
 	"banner.regenerate":                   "Régénérer",
 	"banner.codes_one":                    "Plus qu’un code de secours. Créez-en de nouveaux avant d’en manquer.",
+	"admin.yes":                           "Oui",
+	"admin.no":                            "Non",
 }

@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -9,6 +11,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"twofold/app/i18n"
+	"twofold/server/internal/audit"
 )
 
 // adminJourney is issue 9's acceptance in the browser, in lang: an
@@ -147,10 +150,13 @@ func adminJourney(t *testing.T, lang string, opts ...option) {
 	// The phone's width: nothing scrolls sideways but the tables.
 	e.do("phone size", narrow(), chromedp.Navigate(e.URL+"/admin/users"), mounted("admin-users-page", `[data-state="loaded"]`))
 	e.noPageOverflow("user table at 390 px")
+	e.snapshot("user-table-at-390-px")
 	e.do("user page at phone size", chromedp.Navigate(e.URL+"/admin/user?id="+id), mounted("admin-user-page", `[data-state="loaded"]`))
 	e.noPageOverflow("user page at 390 px")
+	e.snapshot("user-page-at-390-px")
 	e.do("audit log at phone size", chromedp.Navigate(e.URL+"/admin/events"), mounted("admin-events-page", `[data-state="loaded"]`))
 	e.noPageOverflow("audit log at 390 px")
+	e.snapshot("audit-log-at-390-px")
 	e.noConsoleErrors()
 }
 
@@ -251,5 +257,35 @@ func TestAdminUserActions(t *testing.T) {
 	if s := carol.accountStatus(); s != 401 {
 		t.Errorf("disabled carol's session: %d, want 401", s)
 	}
+
+	// The audit log pages with the API's cursor: 50 events, then Load
+	// more for the older ones, newest first throughout.
+	href, err := chromedp.Run(e.ctx, chromedp.Evaluate[string](`document.getElementById("user-events").getAttribute("href")`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := strconv.ParseInt(strings.TrimPrefix(href, "/admin/events?user_id="), 10, 64)
+	if err != nil {
+		t.Fatalf("events link %q: %v", href, err)
+	}
+	for i := 0; i < 60; i++ {
+		if err := e.Server.Audit.Record(context.Background(), e.Server.DB, id, "step_up", audit.Origin{IP: "192.0.2.1"}, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.do("open carol's events", chromedp.Click(chromedp.CSS("#user-events")),
+		mounted("admin-events-page", `[data-state="loaded"]`), chromedp.WaitVisible(chromedp.CSS("#events-more")))
+	if n := e.count("#events-table tbody tr"); n != 50 {
+		t.Errorf("first page: %d events, want 50", n)
+	}
+	e.do("load more", chromedp.Click(chromedp.CSS("#events-more")), chromedp.WaitNotPresent(chromedp.CSS("#events-more")))
+	ids, err := chromedp.Run(e.ctx, chromedp.Evaluate[[]int64](`[...document.querySelectorAll("#events-table tbody tr")].map(r => Number(r.id.slice(6)))`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ids) < 63 || !slices.IsSortedFunc(ids, func(a, b int64) int { return int(b - a) }) || slices.Contains(ids[1:], ids[0]) {
+		t.Errorf("all of carol's events: %v, want at least 63, newest first, once each", ids)
+	}
+	e.expectFocus("event-" + strconv.FormatInt(ids[50], 10))
 	e.noConsoleErrors()
 }
