@@ -296,4 +296,5 @@ var english = map[string]string{
 	"banner.codes_none":       "No backup codes left: without your authenticator app you could not sign in. Make new ones.",
 	"banner.regenerate":       "Regenerate",
 	"banner.codes_one":        "Only 1 backup code left. Make new ones before you run out.",
+	"code.clock_skew":         "This code was right a few minutes ago: the clock of the device that shows your codes seems to be behind. In its settings, set the date and time to update automatically, then enter the code it shows now.",
 }

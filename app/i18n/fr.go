@@ -297,4 +297,5 @@ var french = map[string]string{
 	"banner.codes_none":       "Plus aucun code de secours\u00a0: sans votre application d’authentification, vous ne pourriez plus vous connecter. Créez-en de nouveaux.",
 	"banner.regenerate":       "Régénérer",
 	"banner.codes_one":        "Plus qu’un code de secours. Créez-en de nouveaux avant d’en manquer.",
+	"code.clock_skew":         "Ce code était valable il y a quelques minutes\u00a0: l’horloge de l’appareil qui affiche vos codes semble en retard. Dans ses réglages, activez la mise à jour automatique de la date et de l’heure, puis saisissez le code affiché maintenant.",
 }
