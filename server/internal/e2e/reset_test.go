@@ -243,6 +243,11 @@ func TestForgottenPasswordInFrench(t *testing.T) {
 	e.do("open the mailed link", e.openResetLink(link))
 	e.expectLanguage("fr", "new-password page")
 	e.axeInBothLanguages("reset-password")
+	e.do("on a phone", narrow(), chromedp.WaitVisible(chromedp.CSS("#reset-submit")))
+	if !e.js(`document.documentElement.scrollWidth <= window.innerWidth`) {
+		t.Errorf("the French new-password page is wider than a phone's screen")
+	}
+	e.expectNoCut("new-password page on a phone")
 	const newPassword = "une toute nouvelle phrase"
 	e.do("type two different passwords",
 		e.fill("reset-new", newPassword),
