@@ -24,15 +24,16 @@ AXE := $(CURDIR)/.cache/axe-core/node_modules/axe-core/axe.min.js
 # machine once, so it can check the js/wasm target too.
 STATICCHECK := .cache/bin/staticcheck
 # Packages the race detector runs on: the server and shared packages, not
-# the browser tests.
-RACE_PKGS = $$($(GO) list ./server/... ./shared/... | grep -v '/server/internal/e2e$$')
+# the browser tests nor the cluster tests (real server processes, built
+# without the race detector: the run would only check the harness twice).
+RACE_PKGS = $$($(GO) list ./server/... ./shared/... | grep -v -e '/server/internal/e2e$$' -e '/server/internal/cluster$$')
 # Time each fuzz target runs in `make fuzz`.
 FUZZTIME ?= 10s
 
 APP_SRC    := $(shell find app shared -name '*.go' 2>/dev/null) go.mod go.sum Makefile
 SERVER_SRC := $(shell find server shared app web -name '*.go' 2>/dev/null) $(wildcard web/static/*.css web/static/*.png web/static/*.svg) go.mod go.sum
 
-.PHONY: all build run test lint vulncheck race deploy-check fuzz bench clean tools-build tools-test $(STATICCHECK)
+.PHONY: all build run test lint vulncheck race deploy-check fuzz bench bench-go clean tools-build tools-test $(STATICCHECK)
 
 all: build
 
@@ -105,8 +106,17 @@ deploy-check: $(BIN)
 fuzz:
 	@GO=$(GO) FUZZTIME=$(FUZZTIME) .ci/fuzz
 
-## bench: benchmarks (never part of timed tests)
+## bench: the load generator (server/cmd/bench) against bin/twofold on
+## SQLite and PostgreSQL (when reachable): sign-ins, argon2 limit, cheap
+## hash, flood, GET /api/account, memory, start-up, WASM sizes, first
+## paint; prints a table and writes bench.json (never part of `make test`;
+## BENCH_FLAGS=-long for longer phases, BENCH_FLAGS=-flat=5m for the
+## flatness run)
 bench: build
+	$(GO) run ./server/cmd/bench $(BENCH_FLAGS)
+
+## bench-go: the Go micro-benchmarks (go test -bench)
+bench-go:
 	TWOFOLD_REQUIRE_POSTGRES=0 $(GO) test -run '^$$' -bench . -benchmem ./...
 
 clean:

@@ -31,6 +31,9 @@ type header struct {
 	Username string
 	// Offline disables Sign out: it needs the server.
 	Offline bool
+	// Admin shows the Users link of the administrators' pages; AdminPage
+	// marks it current.
+	Admin, AdminPage bool
 
 	updateReady bool
 	busy        bool
@@ -85,6 +88,7 @@ func (h *header) Render() app.UI {
 				app.Span().Class("brand-name").Text(i18n.T("app.name")),
 			),
 			app.Div().Class("topbar-tools").Body(
+				app.If(h.Admin, h.adminLink),
 				h.languageSwitch(),
 				h.themeSwitch(),
 				app.If(h.Username != "", func() app.UI {
@@ -114,6 +118,15 @@ func (h *header) Render() app.UI {
 		}),
 		widget.Alert{ID: "signout-error", Text: h.err}.UI(),
 	)
+}
+
+// adminLink is the administrators' entry: the user table.
+func (h *header) adminLink() app.UI {
+	a := app.A().ID("header-admin").Class("header-link").Href(PathAdminUsers).Text(i18n.T("header.admin"))
+	if h.AdminPage {
+		a = a.Aria("current", "page")
+	}
+	return a
 }
 
 // languageSwitch is one toggle button per language, showing its code and

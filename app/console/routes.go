@@ -36,6 +36,9 @@ func Register() {
 	for _, tab := range settingsTabs {
 		app.Route(tab.Path, func() app.Composer { return newSettings(tab) })
 	}
+	app.Route(PathAdminUsers, func() app.Composer { return &adminUsers{} })
+	app.Route(PathAdminUser, func() app.Composer { return &adminUser{} })
+	app.Route(PathAdminEvents, func() app.Composer { return &adminEvents{} })
 }
 
 // Paths lists every page's path, for the server's pre-rendering.
@@ -44,5 +47,5 @@ func Paths() []string {
 	for _, tab := range settingsTabs {
 		paths = append(paths, tab.Path)
 	}
-	return paths
+	return append(paths, adminPaths...)
 }

@@ -44,9 +44,7 @@ type settingsTab struct {
 
 // settingsTabs are the settings page's tabs, in order. A tab is one line
 // here: Register routes its path to the settings page, which shows its
-// link, marks it current on its URL and renders its section alone. (The
-// seed's third tab, Manage Signed Devices, comes with the own-sessions
-// API.)
+// link, marks it current on its URL and renders its section alone.
 var settingsTabs = []settingsTab{
 	{
 		Path: PathSettings, ID: "basic", render: (*settings).renderBasic,
@@ -55,6 +53,10 @@ var settingsTabs = []settingsTab{
 	{
 		Path: PathSecurity, ID: "security", render: (*settings).renderSecurity,
 		Title: func() string { return i18n.T("settings.security.title") },
+	},
+	{
+		Path: PathDevices, ID: "devices", render: (*settings).renderDevices,
+		Title: func() string { return i18n.T("settings.devices.title") },
 	},
 }
 
@@ -371,6 +373,11 @@ func (p *settings) renderSecurity() app.UI {
 			OnRenew: p.openEnrol, OnRegenerate: p.openRegenerate, OnDisable: p.openDisable,
 		},
 	)
+}
+
+// renderDevices is the Manage Signed Devices tab (devices.go).
+func (p *settings) renderDevices() app.UI {
+	return &devices{Account: p.account, Offline: p.offline, OnChanged: p.refresh}
 }
 
 // renderDialog is the open dialog, if any.

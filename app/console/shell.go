@@ -21,6 +21,9 @@ type frame struct {
 	Account *api.Account
 	// Offline: the server cannot be reached, so signing out cannot either.
 	Offline bool
+	// AdminPage: the page is one of the administrators' (the header marks
+	// its Users link current).
+	AdminPage bool
 }
 
 // UI renders the frame around the page's main content.
@@ -29,13 +32,13 @@ func (f frame) UI(main ...app.UI) app.HTMLDiv {
 	if f.Mounted {
 		root = root.DataSet("mounted", true)
 	}
-	username := ""
+	username, admin := "", false
 	if f.Account != nil {
-		username = f.Account.User.Username
+		username, admin = f.Account.User.Username, f.Account.User.IsAdmin
 	}
 	return root.Body(
 		app.A().Href("#main").Class("skip-link").Text(i18n.T("shell.skip")),
-		&header{Username: username, Offline: f.Offline},
+		&header{Username: username, Offline: f.Offline, Admin: admin, AdminPage: f.AdminPage},
 		app.Main().ID("main").Class("main").TabIndex(-1).Body(main...),
 		app.Footer().Class("footer").Body(
 			app.P().Text(i18n.T("shell.footer")),

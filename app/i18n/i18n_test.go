@@ -73,8 +73,9 @@ func usedKeys(t *testing.T) map[string]string {
 }
 
 // builtKeys are the keys the app builds instead of writing them: API
-// error codes (form.ErrorText) and validator rules (form.RuleText).
-var builtKeys = []string{"error.", "rule."}
+// error codes (form.ErrorText), validator rules (form.RuleText) and event
+// types (the audit page's eventTypeName).
+var builtKeys = []string{"error.", "rule.", "audit.type."}
 
 // Every i18n.T("literal") in the app has a text in every language.
 func TestEveryKeyUsedExists(t *testing.T) {

@@ -1,6 +1,10 @@
 package api
 
-import "time"
+import (
+	"time"
+
+	"twofold/shared/passkey"
+)
 
 // Login statuses.
 const (
@@ -42,6 +46,10 @@ type LoginResponse struct {
 	// asked for (an addition to API.md).
 	ResendAfter int   `json:"resend_after,omitempty"`
 	User        *User `json:"user,omitempty"`
+	// Methods lists the second factors the pending sign-in accepts, the
+	// preferred first (an addition to API.md): "passkey", "totp",
+	// "backup_code", or "email".
+	Methods []string `json:"methods,omitempty"`
 }
 
 // Pending is the answer of GET /api/auth/pending: the second step a
@@ -50,6 +58,8 @@ type Pending struct {
 	Method      string `json:"method"`
 	EmailHint   string `json:"email_hint,omitempty"`
 	ResendAfter int    `json:"resend_after,omitempty"`
+	// Methods are the second factors accepted, as in LoginResponse.
+	Methods []string `json:"methods,omitempty"`
 	// ExpiresAt is when the pending sign-in ends.
 	ExpiresAt time.Time `json:"expires_at"`
 }
@@ -74,6 +84,11 @@ type TFA struct {
 	ExpiresAt            *time.Time `json:"expires_at"`
 	BackupCodesRemaining int        `json:"backup_codes_remaining"`
 	Enforced             bool       `json:"enforced"`
+	// TOTP: an authenticator app is set up; Passkeys: the number of
+	// security keys and passkeys (additions to API.md; absent: false, 0).
+	// Either makes 2FA enabled; the expiry applies to TOTP only.
+	TOTP     bool `json:"totp,omitempty"`
+	Passkeys int  `json:"passkeys,omitempty"`
 }
 
 // Account is the body of GET /api/account.
@@ -92,13 +107,22 @@ type Account struct {
 	// Notices are the banners the settings page shows (an addition to
 	// API.md): 2FA expiring or expired, few backup codes left. Never null.
 	Notices []Notice `json:"notices"`
+	// Passwordless: the user allows signing in with a passkey alone;
+	// PasskeysAvailable: the server can use security keys (its public URL
+	// has a host name, not an IP address). Additions to API.md.
+	Passwordless      bool `json:"passwordless"`
+	PasskeysAvailable bool `json:"passkeys_available"`
 }
 
 // StepUp holds the optional credentials every step-up request accepts: a
-// TOTP or backup code while TOTP is on, the current password while it is off.
+// TOTP or backup code, or a security key's assertion, while 2FA is on, the
+// current password while it is off.
 type StepUp struct {
 	Code     string `json:"code,omitempty" validate:"omitempty,max=64,nocontrol=space"`
 	Password string `json:"password,omitempty" validate:"omitempty,max=1024"`
+	// Passkey is an assertion for a challenge of
+	// POST /api/account/passkeys/challenge (an addition to API.md).
+	Passkey *passkey.Assertion `json:"passkey,omitempty"`
 }
 
 // AccountUpdate is the body of PUT /api/account. Both settings are required:

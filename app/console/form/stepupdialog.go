@@ -3,9 +3,11 @@ package form
 import (
 	"context"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
+	"twofold/app/apiclient"
 	"twofold/app/i18n"
 	"twofold/app/widget"
 	"twofold/shared/api"
@@ -13,9 +15,11 @@ import (
 
 // StepUpDialog confirms an action that is a step-up (API.md, "Step-up"):
 // a modal dialog with a text, the 2FA code field unless the session is
-// elevated, Cancel and the action's button. The method packages set it
-// up (totp.Disable, backupcode.Regenerate). ID names its elements:
-// <ID>-dialog, -form, -error, -text, -code, -cancel and -submit.
+// elevated (the current password while TOTP is off), Cancel and the
+// action's button. The method packages set it up (totp.Disable,
+// backupcode.Regenerate), and so do the devices tab and the
+// administrators' pages. ID names its elements: <ID>-dialog, -form,
+// -error, -text, -reason, -code, -password, -cancel and -submit.
 type StepUpDialog struct {
 	app.Compo
 
@@ -28,13 +32,32 @@ type StepUpDialog struct {
 	// Send makes the request with the step-up (its code empty when the
 	// session is elevated) and returns what to do once it succeeded. It
 	// runs outside the UI goroutine.
-	Send        func(ctx context.Context, req api.StepUp) (done func(ctx app.Context), err error)
+	Send func(ctx context.Context, req api.StepUp) (done func(ctx app.Context), err error)
+	// Reason adds the optional reason field of an administrator's action
+	// (<ID>-reason, at most api.MaxReasonLen characters); then
+	// SendConfirmed makes the request instead of Send.
+	Reason        bool
+	SendConfirmed func(ctx context.Context, c Confirmed) (done func(ctx app.Context), err error)
+	// Explain words the errors the owner knows better (a conflict), or
+	// returns "" to leave them to the dialog. It may be nil.
+	Explain     func(err error) string
 	OnClose     app.EventHandler
 	OnSignedOut func(ctx app.Context)
 
-	stepUp StepUp
-	busy   bool
-	errs   Problems
+	stepUp   StepUp
+	password string
+	// passwordAsked: the server answered step_up_required while TOTP is
+	// off.
+	passwordAsked bool
+	reason        string
+	busy          bool
+	errs          Problems
+}
+
+// Confirmed is what a StepUpDialog with a reason sends.
+type Confirmed struct {
+	StepUp api.StepUp
+	Reason string
 }
 
 // CompoID makes go-app mount a new dialog, with its own state, when a
@@ -44,12 +67,25 @@ func (c *StepUpDialog) CompoID() string { return c.ID }
 // id is the id of the dialog's element part.
 func (c *StepUpDialog) id(part string) string { return c.ID + "-" + part }
 
-// OnMount opens the dialog, with the focus on the code field when one is
-// needed.
+// needsPassword reports whether the dialog asks for the current password:
+// TOTP is off and the session is not elevated, or the server said so.
+func (c *StepUpDialog) needsPassword() bool {
+	if c.Account == nil || TOTPOn(c.Account.TFA.State) {
+		return false
+	}
+	return c.passwordAsked || !Elevated(c.Account, apiclient.ServerNow())
+}
+
+// OnMount opens the dialog, with the focus on its first field.
 func (c *StepUpDialog) OnMount(ctx app.Context) {
 	focus := ""
-	if c.stepUp.NeedsCode(c.Account) {
+	switch {
+	case c.Reason:
+		focus = c.id("reason")
+	case c.stepUp.NeedsCode(c.Account):
 		focus = c.id("code")
+	case c.needsPassword():
+		focus = c.id("password")
 	}
 	widget.ShowModal(ctx, c.id("dialog"), focus)
 }
@@ -62,9 +98,17 @@ func (c *StepUpDialog) Render() app.UI {
 			app.Form().ID(c.id("form")).Class("form").NoValidate(true).OnSubmit(c.submit).Body(
 				widget.Alert{ID: c.id("error"), Text: c.errs.Alert}.UI(),
 				app.P().ID(c.id("text")).Text(c.Text),
+				app.If(c.Reason, func() app.UI {
+					return ReasonField(c.id("reason"), c.reason, c.errs.Msg("reason"),
+						func(ctx app.Context, e app.Event) { c.reason = widget.InputValue(ctx) })
+				}),
 				app.If(c.stepUp.NeedsCode(c.Account), func() app.UI {
 					return StepUpCodeField(c.id("code"), c.stepUp.Code, c.errs.Msg("code"),
 						func(ctx app.Context, e app.Event) { c.stepUp.Code = widget.InputValue(ctx) })
+				}),
+				app.If(c.needsPassword(), func() app.UI {
+					return StepUpPasswordField(c.id("password"), c.Account.User.Username, c.password,
+						c.errs.Msg("password"), func(ctx app.Context, e app.Event) { c.password = widget.InputValue(ctx) })
 				}),
 				app.Div().Class("form-actions dialog-actions").Body(
 					widget.Button{
@@ -81,6 +125,28 @@ func (c *StepUpDialog) Render() app.UI {
 	}.UI()
 }
 
+// ReasonField is the optional "Reason" of an administrator's action: a
+// text area, recorded with the event and told to the user.
+func ReasonField(id, value, errMsg string, onInput app.EventHandler) app.UI {
+	return app.Div().Class("field").Body(
+		app.Label().For(id).Class("label").Text(i18n.T("admin.reason.label")),
+		app.Textarea().ID(id).Class("input textarea").Rows(2).MaxLength(api.MaxReasonLen).
+			Aria("invalid", errMsg != "").Attr("aria-describedby", widget.HintID(id)+" "+widget.ErrorID(id)).
+			OnInput(onInput).Text(value),
+		app.P().ID(widget.HintID(id)).Class("hint").Text(i18n.T("admin.reason.hint")),
+		app.P().ID(widget.ErrorID(id)).Class("field-error").Role("alert").Aria("live", "assertive").Text(errMsg),
+	)
+}
+
+// fields are the dialog's fields in order, for the focus.
+func (c *StepUpDialog) fields() []Field {
+	return []Field{
+		{Name: "reason", InputID: c.id("reason")},
+		{Name: "code", InputID: c.id("code")},
+		{Name: "password", InputID: c.id("password")},
+	}
+}
+
 func (c *StepUpDialog) submit(ctx app.Context, e app.Event) {
 	e.PreventDefault()
 	if c.busy {
@@ -88,15 +154,32 @@ func (c *StepUpDialog) submit(ctx app.Context, e app.Event) {
 	}
 	var req api.StepUp
 	c.errs = Problems{}
+	reason := strings.TrimSpace(c.reason)
+	if c.Reason && utf8.RuneCountInString(reason) > api.MaxReasonLen {
+		c.errs.SetRule("reason", "max="+Itoa(api.MaxReasonLen))
+	}
 	if c.stepUp.NeedsCode(c.Account) {
 		req.Code = strings.TrimSpace(c.stepUp.Code)
-		if CheckStepUpCode(&c.errs, "code", req.Code); !c.errs.Empty() {
-			FocusLater(ctx, c.id("code"))
-			return
+		CheckStepUpCode(&c.errs, "code", req.Code)
+	}
+	if c.needsPassword() {
+		req.Password = c.password
+		if req.Password == "" {
+			c.errs.SetRule("password", "required")
 		}
+	}
+	if !c.errs.Empty() {
+		FocusLater(ctx, c.errs.First(c.fields(), c.id("error")))
+		return
 	}
 	c.busy = true
 	send := c.Send
+	if c.SendConfirmed != nil {
+		confirmed := Confirmed{StepUp: req, Reason: reason}
+		send = func(ctx context.Context, _ api.StepUp) (func(app.Context), error) {
+			return c.SendConfirmed(ctx, confirmed)
+		}
+	}
 	ctx.Async(func() {
 		done, err := send(ctx, req)
 		ctx.Dispatch(func(ctx app.Context) {
@@ -111,13 +194,40 @@ func (c *StepUpDialog) submit(ctx app.Context, e app.Event) {
 }
 
 // answer is how the dialog shows a failed request: a wrong or missing
-// step-up code is an error of the code field.
+// step-up code or password is an error of its field.
 func (c *StepUpDialog) answer() Answer {
 	return Answer{
-		Fields: []Field{{Name: "code", InputID: c.id("code")}}, AlertID: c.id("error"),
+		Fields: c.fields(), AlertID: c.id("error"),
 		OnSignedOut: c.OnSignedOut,
 		Refused: func(ctx app.Context, err error) bool {
+			if c.Explain != nil {
+				if text := c.Explain(err); text != "" {
+					c.errs = Problems{Alert: text}
+					return true
+				}
+			}
+			if c.Account != nil && !TOTPOn(c.Account.TFA.State) {
+				return c.passwordRefused(ctx, err)
+			}
 			return StepUpFailed(ctx, err, &c.stepUp, &c.errs, "code", c.id("code"))
 		},
 	}
+}
+
+// passwordRefused handles the step-up answers while TOTP is off: the
+// password is asked, or typed again.
+func (c *StepUpDialog) passwordRefused(ctx app.Context, err error) bool {
+	c.errs = Problems{}
+	switch {
+	case apiclient.Is(err, api.CodeStepUpRequired):
+		c.passwordAsked = true
+		c.errs.Set("password", api.CodeStepUpRequired, i18n.T("stepup.password.needed"))
+	case apiclient.Is(err, api.CodeInvalidCredentials):
+		c.passwordAsked, c.password = true, ""
+		ClearInputs(ctx, c.id("password"))
+		c.errs.Set("password", api.CodeInvalidCredentials, i18n.T("stepup.password.wrong"))
+	default:
+		return false
+	}
+	return true
 }

@@ -47,6 +47,17 @@ func (p Params) String() string {
 // ParseParams reads "m=<KiB>,t=<passes>,p=<threads>" (any order). Memory
 // below 19 MiB or fewer than 2 passes are refused (OWASP's floor).
 func ParseParams(s string) (Params, error) {
+	return parseParams(s, minMemoryKiB, minTime)
+}
+
+// ParseWeakParams is ParseParams without OWASP's floor (argon2's own
+// minimums only: 8 KiB per lane, one pass). It exists for `make bench`,
+// which measures what a sign-in costs besides the hash; never for users.
+func ParseWeakParams(s string) (Params, error) {
+	return parseParams(s, 8, 1)
+}
+
+func parseParams(s string, minMemory, minPasses uint32) (Params, error) {
 	var p Params
 	seen := map[string]bool{}
 	for part := range strings.SplitSeq(s, ",") {
@@ -73,12 +84,14 @@ func ParseParams(s string) (Params, error) {
 	switch {
 	case !seen["m"] || !seen["t"] || !seen["p"]:
 		return p, fmt.Errorf("%q must set m, t and p, like m=19456,t=2,p=1", s)
-	case p.Memory < minMemoryKiB:
+	case p.Memory < minMemory && minMemory == minMemoryKiB:
 		return p, fmt.Errorf("m=%d: at least %d KiB (19 MiB)", p.Memory, minMemoryKiB)
+	case p.Memory < minMemory || p.Memory < 8*uint32(p.Threads):
+		return p, fmt.Errorf("m=%d: at least %d KiB (8 per lane)", p.Memory, max(minMemory, 8*uint32(p.Threads)))
 	case p.Memory > 4<<20:
 		return p, fmt.Errorf("m=%d: at most %d KiB (4 GiB)", p.Memory, 4<<20)
-	case p.Time < minTime:
-		return p, fmt.Errorf("t=%d: at least %d passes", p.Time, minTime)
+	case p.Time < minPasses:
+		return p, fmt.Errorf("t=%d: at least %d passes", p.Time, minPasses)
 	case p.Time > 100:
 		return p, fmt.Errorf("t=%d: at most 100 passes", p.Time)
 	}

@@ -24,6 +24,7 @@ import (
 	"twofold/server/internal/clock"
 	"twofold/server/internal/db"
 	"twofold/server/internal/mfa/backupcode"
+	"twofold/server/internal/mfa/passkey"
 	"twofold/server/internal/mfa/totp"
 	"twofold/server/internal/notify"
 	"twofold/server/internal/ratelimit"
@@ -52,6 +53,7 @@ type Service struct {
 	Audit    *audit.Recorder
 	TOTP     *totp.Service
 	Backup   *backupcode.Service
+	Passkeys *passkey.Service
 	// Enforce is TWOFOLD_ENFORCE_2FA, for the tfa.enforced of users.
 	Enforce signin.Enforcement
 }
@@ -211,8 +213,9 @@ func (s *Service) Update(ctx context.Context, tx bun.Tx, u *db.User, c Change, o
 	return done, nil
 }
 
-// ResetTFA removes u's TOTP secret (a pending one too), backup codes and
-// the account's failure counters within tx, and ends every session and
+// ResetTFA removes u's TOTP secret (a pending one too), backup codes,
+// security keys and the account's failure counters within tx, and ends
+// every session and
 // bearer token of u but keep (0: all; an administrator resetting their own
 // 2FA keeps the current session). Email verification stays as it was.
 func (s *Service) ResetTFA(ctx context.Context, tx bun.Tx, u *db.User, keep int64, o audit.Origin) error {
@@ -220,6 +223,9 @@ func (s *Service) ResetTFA(ctx context.Context, tx bun.Tx, u *db.User, keep int6
 		return err
 	}
 	if err := s.Backup.Delete(ctx, tx, u.ID); err != nil {
+		return err
+	}
+	if _, err := s.Passkeys.DeleteAll(ctx, tx, u.ID); err != nil {
 		return err
 	}
 	if err := s.Sessions.DeleteOthers(ctx, tx, u.ID, keep); err != nil {

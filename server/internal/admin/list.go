@@ -9,7 +9,9 @@ import (
 
 	"twofold/server/internal/account"
 	"twofold/server/internal/db"
+	"twofold/server/internal/mfa/totp"
 	"twofold/server/internal/ratelimit"
+	"twofold/server/internal/signin"
 	"twofold/shared/api"
 )
 
@@ -90,6 +92,7 @@ type tfaRow struct {
 	EnabledAt *time.Time `bun:"enabled_at"`
 	HasSecret bool       `bun:"has_secret"`
 	Remaining int        `bun:"remaining"`
+	Passkeys  int        `bun:"passkeys"`
 }
 
 // Describe returns users as administrators see them, in two queries
@@ -107,9 +110,10 @@ func (s *Service) Describe(ctx context.Context, idb bun.IDB, users []db.User) ([
 		groups[i] = ratelimit.AccountLocks(u.ID, u.UsernameKey)
 	}
 	var rows []tfaRow
-	err := idb.NewRaw(`SELECT t.user_id, t.enabled_at, t.secret IS NOT NULL AS has_secret,
-		(SELECT count(*) FROM backup_codes b WHERE b.user_id = t.user_id AND b.used_at IS NULL) AS remaining
-		FROM totp_secrets t WHERE t.user_id IN (?)`, bun.List(ids)).Scan(ctx, &rows)
+	err := idb.NewRaw(`SELECT u.id AS user_id, t.enabled_at, t.secret IS NOT NULL AS has_secret,
+		(SELECT count(*) FROM backup_codes b WHERE b.user_id = u.id AND b.used_at IS NULL) AS remaining,
+		(SELECT count(*) FROM passkeys p WHERE p.user_id = u.id) AS passkeys
+		FROM users u LEFT JOIN totp_secrets t ON t.user_id = u.id WHERE u.id IN (?)`, bun.List(ids)).Scan(ctx, &rows)
 	if err != nil {
 		return nil, fmt.Errorf("read 2fa states: %w", err)
 	}
@@ -139,21 +143,11 @@ func (s *Service) Describe(ctx context.Context, idb bun.IDB, users []db.User) ([
 
 // tfa is Account's tfa object of u from its stored state.
 func (s *Service) tfa(u *db.User, r tfaRow) api.TFA {
-	out := api.TFA{State: api.TFANotEnabled, Enforced: s.Enforce.Applies(u)}
-	if !r.HasSecret {
-		return out
+	var st totp.Status
+	if r.HasSecret {
+		st = s.TOTP.StatusSince(r.EnabledAt)
 	}
-	st := s.TOTP.StatusSince(r.EnabledAt)
-	if !st.Enabled {
-		return out
-	}
-	out.State = api.TFAEnabled
-	if st.Expired {
-		out.State = api.TFAExpired
-	}
-	out.EnabledAt, out.ExpiresAt = &st.EnabledAt, &st.ExpiresAt
-	out.BackupCodesRemaining = r.Remaining
-	return out
+	return signin.TFAState(st, r.Remaining, r.Passkeys, s.Enforce.Applies(u))
 }
 
 func utc(t *time.Time) *time.Time {

@@ -31,6 +31,13 @@ const (
 	TFAReset               = "tfa_reset"
 	BackupCodeUsed         = "backup_code_used"
 	BackupCodesRegenerated = "backup_codes_regenerated"
+	// Security keys and passkeys: added, renamed, removed, used to sign
+	// in (the detail is the key's name); passwordless on or off.
+	PasskeyAdded        = "passkey_added"
+	PasskeyRenamed      = "passkey_renamed"
+	PasskeyRemoved      = "passkey_removed"
+	PasskeyUsed         = "passkey_used"
+	PasswordlessChanged = "passwordless_changed"
 )
 
 // Origin says where a change came from, and who made it when it was not

@@ -122,7 +122,8 @@ func serve(ctx context.Context, env Env) error {
 		return err
 	}
 	logger.Info("starting", "config", cfg)
-	s, err := server.Open(ctx, cfg, server.Options{Logger: logger, Stderr: env.Stderr, Static: env.Static})
+	s, err := server.Open(ctx, cfg, server.Options{Logger: logger, Stderr: env.Stderr, Static: env.Static,
+		PurgeEvery: cfg.JobsEvery, RemindersEvery: cfg.JobsEvery})
 	if err != nil {
 		return err
 	}

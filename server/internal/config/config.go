@@ -48,6 +48,12 @@ type Config struct {
 	// Enforce2FA is TWOFOLD_ENFORCE_2FA: which users must use TOTP by role,
 	// Enforce2FANone, Enforce2FAAdmins or Enforce2FAAll.
 	Enforce2FA string
+	// MetricsAddr is where GET /metrics is served (TWOFOLD_METRICS_ADDR);
+	// empty: nowhere.
+	MetricsAddr string
+	// JobsEvery, for tests only (TWOFOLD_TEST_JOBS_EVERY), replaces the
+	// intervals of every background job; 0: their defaults.
+	JobsEvery time.Duration
 }
 
 // Variable names, as in docs/API.md.
@@ -71,7 +77,15 @@ const (
 	EnvLogFormat          = "TWOFOLD_LOG_FORMAT"
 	EnvLogLevel           = "TWOFOLD_LOG_LEVEL"
 	EnvArgon2             = "TWOFOLD_ARGON2"
-	EnvEnforce2FA         = "TWOFOLD_ENFORCE_2FA"
+	// EnvBenchWeakArgon2 = 1 lets TWOFOLD_ARGON2 go below OWASP's floor
+	// (make bench measures a sign-in without the hash's cost); refused
+	// with an https public URL.
+	EnvBenchWeakArgon2 = "TWOFOLD_BENCH_WEAK_ARGON2"
+	EnvEnforce2FA      = "TWOFOLD_ENFORCE_2FA"
+	EnvMetricsAddr     = "TWOFOLD_METRICS_ADDR"
+	// EnvTestJobsEvery is for tests only: the interval of every background
+	// job, so that tests with real processes see several runs in seconds.
+	EnvTestJobsEvery = "TWOFOLD_TEST_JOBS_EVERY"
 
 	// FileSuffix names the variant of a secret's variable that gives a
 	// file to read it from: TWOFOLD_DATABASE_URL_FILE=/run/secrets/db.
@@ -270,8 +284,19 @@ func fromEnv(getenv func(string) string, readFile func(string) ([]byte, error)) 
 	}
 
 	c.Argon2 = account.DefaultParams
+	parse := account.ParseParams
+	switch v := get(EnvBenchWeakArgon2, ""); v {
+	case "", "0":
+	case "1":
+		parse = account.ParseWeakParams
+		if c.Production() {
+			bad(EnvBenchWeakArgon2, "weak password hashes are for benchmarks: refused with an https public URL")
+		}
+	default:
+		bad(EnvBenchWeakArgon2, "%q is neither 0 nor 1", v)
+	}
 	if s := get(EnvArgon2, ""); s != "" {
-		p, err := account.ParseParams(s)
+		p, err := parse(s)
 		if err != nil {
 			bad(EnvArgon2, "%v", err)
 		}
@@ -283,6 +308,14 @@ func fromEnv(getenv func(string) string, readFile func(string) ([]byte, error)) 
 	default:
 		bad(EnvEnforce2FA, "%q is not one of none, admins, all", v)
 	}
+
+	if a := get(EnvMetricsAddr, ""); a != "" {
+		if _, _, err := splitHostPort(a); err != nil {
+			bad(EnvMetricsAddr, "%q: %v (want host:port, e.g. 127.0.0.1:9090)", a, err)
+		}
+		c.MetricsAddr = a
+	}
+	c.JobsEvery = duration(get, EnvTestJobsEvery, 0, bad)
 
 	if err := errors.Join(errs...); err != nil {
 		return Config{}, fmt.Errorf("invalid configuration:\n%w", err)
@@ -379,6 +412,8 @@ func (c Config) LogValue() slog.Value {
 		slog.String("log_level", c.LogLevel.String()),
 		slog.String("argon2", c.Argon2.String()),
 		slog.String("enforce_2fa", c.Enforce2FA),
+		slog.String("metrics_addr", c.MetricsAddr),
+		slog.Duration("test_jobs_every", c.JobsEvery),
 	)
 }
 

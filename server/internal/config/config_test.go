@@ -180,3 +180,33 @@ func TestEnforce2FA(t *testing.T) {
 		}
 	}
 }
+
+// TestWeakArgon2OnlyForBenchmarks: parameters below OWASP's floor are
+// refused unless TWOFOLD_BENCH_WEAK_ARGON2=1, and that is refused with an
+// https public URL.
+func TestWeakArgon2OnlyForBenchmarks(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		vars map[string]string
+		ok   bool
+	}{
+		{"floor", map[string]string{EnvArgon2: "m=19456,t=2,p=1"}, true},
+		{"below the floor", map[string]string{EnvArgon2: "m=64,t=1,p=1"}, false},
+		{"below the floor for a benchmark", map[string]string{EnvArgon2: "m=64,t=1,p=1", EnvBenchWeakArgon2: "1"}, true},
+		{"below argon2's own minimum", map[string]string{EnvArgon2: "m=4,t=1,p=1", EnvBenchWeakArgon2: "1"}, false},
+		{"8 KiB per lane", map[string]string{EnvArgon2: "m=8,t=1,p=2", EnvBenchWeakArgon2: "1"}, false},
+		{"benchmark with https", map[string]string{EnvArgon2: "m=64,t=1,p=1", EnvBenchWeakArgon2: "1",
+			EnvPublicURL: "https://example.com"}, false},
+		{"bad flag", map[string]string{EnvBenchWeakArgon2: "yes"}, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := FromEnv(env(tt.vars))
+			if (err == nil) != tt.ok {
+				t.Fatalf("got %v, want ok=%v", err, tt.ok)
+			}
+			if tt.ok && c.Argon2.String() != tt.vars[EnvArgon2] {
+				t.Fatalf("argon2 %s, want %s", c.Argon2, tt.vars[EnvArgon2])
+			}
+		})
+	}
+}

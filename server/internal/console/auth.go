@@ -64,7 +64,7 @@ func (h *Handlers) Login(w http.ResponseWriter, r *http.Request) error {
 		return signInError(err)
 	}
 	h.Sessions.SetCookie(w, res.Token, res.Session)
-	resp := api.LoginResponse{Status: res.Status, Method: res.Method}
+	resp := api.LoginResponse{Status: res.Status, Method: res.Method, Methods: res.Methods}
 	switch res.Status {
 	case api.StatusOK:
 		h.rememberDevice(w, r, res.User.ID)
@@ -88,6 +88,15 @@ func (h *Handlers) Pending(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p := api.Pending{Method: a.Session.Method, ExpiresAt: a.Session.ExpiresAt.UTC()}
+	if p.Method == api.MethodEmail {
+		p.Methods = []string{api.MethodEmail}
+	} else {
+		st, err := h.tfaStatus(r.Context(), h.DB, a.User)
+		if err != nil {
+			return err
+		}
+		p.Methods = h.SignIn.Methods(st.TOTP, st.Passkeys)
+	}
 	if p.Method == api.MethodEmail {
 		p.EmailHint = account.MaskEmail(a.User.Email)
 		wait, err := h.Email.ResendAfter(r.Context(), h.DB, a.Session.ID)

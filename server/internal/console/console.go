@@ -17,6 +17,7 @@ import (
 	"twofold/server/internal/httpx"
 	"twofold/server/internal/mfa/backupcode"
 	"twofold/server/internal/mfa/emailcode"
+	"twofold/server/internal/mfa/passkey"
 	"twofold/server/internal/mfa/totp"
 	"twofold/server/internal/notify"
 	"twofold/server/internal/ratelimit"
@@ -47,6 +48,8 @@ type Handlers struct {
 	Admin *admin.Service
 	// Reset runs the forgotten-password flow.
 	Reset *reset.Service
+	// Passkeys keeps security keys and passkeys (passkey.go).
+	Passkeys *passkey.Service
 }
 
 type ctxKey struct{}
@@ -106,10 +109,11 @@ func (h *Handlers) Full(next httpx.HandlerFunc) httpx.HandlerFunc {
 	return h.Require(next, db.LevelFull)
 }
 
-// load finds the request's console session and its user in one query. A
-// bearer token carried in the cookie is no console session.
+// load finds the request's console session, its user and the user's
+// second-factor state in one query. A bearer token carried in the cookie
+// is no console session.
 func (h *Handlers) load(r *http.Request) (*Auth, error) {
-	s, err := h.Sessions.Lookup(r.Context(), h.Sessions.Token(r))
+	s, err := h.Sessions.Lookup(r.Context(), h.Sessions.Token(r), withTFA)
 	if err != nil {
 		return nil, err
 	}
@@ -141,38 +145,53 @@ func (h *Handlers) tfaStatus(ctx context.Context, idb bun.IDB, u *db.User) (api.
 		EnabledAt *time.Time `bun:"enabled_at"`
 		HasSecret bool       `bun:"has_secret"`
 		Remaining int        `bun:"remaining"`
+		Passkeys  int        `bun:"passkeys"`
 	}
 	err := idb.NewRaw(`SELECT t.enabled_at, t.secret IS NOT NULL AS has_secret,
-		(SELECT count(*) FROM backup_codes b WHERE b.user_id = ? AND b.used_at IS NULL) AS remaining
-		FROM (SELECT 1 AS one) AS one LEFT JOIN totp_secrets t ON t.user_id = ?`, u.ID, u.ID).Scan(ctx, &row)
+		(SELECT count(*) FROM backup_codes b WHERE b.user_id = ? AND b.used_at IS NULL) AS remaining,
+		(SELECT count(*) FROM passkeys p WHERE p.user_id = ?) AS passkeys
+		FROM (SELECT 1 AS one) AS one LEFT JOIN totp_secrets t ON t.user_id = ?`, u.ID, u.ID, u.ID).Scan(ctx, &row)
 	if err != nil {
 		return api.TFA{}, db.NotFound(err, "read 2fa state of user %d", u.ID)
 	}
-	out := api.TFA{State: api.TFANotEnabled, Enforced: h.SignIn.Enforced(u)}
-	if !row.HasSecret {
-		return out, nil
-	}
-	st := h.TOTP.StatusSince(row.EnabledAt)
-	if !st.Enabled {
-		return out, nil
-	}
-	out.State = api.TFAEnabled
-	if st.Expired {
-		out.State = api.TFAExpired
-	}
-	out.EnabledAt, out.ExpiresAt = &st.EnabledAt, &st.ExpiresAt
-	out.BackupCodesRemaining = row.Remaining
-	return out, nil
+	return h.tfaOf(u, row.EnabledAt, row.HasSecret, row.Remaining, row.Passkeys), nil
 }
 
+// withTFA adds the user's second-factor state to a session lookup (the
+// scan-only fields of db.Session), as tfaStatus reads it.
+func withTFA(q *bun.SelectQuery) *bun.SelectQuery {
+	return q.ColumnExpr("?TableAlias.*").
+		ColumnExpr("(SELECT t.enabled_at FROM totp_secrets t WHERE t.user_id = ?TableAlias.user_id) AS tfa_enabled_at").
+		ColumnExpr("EXISTS (SELECT 1 FROM totp_secrets t WHERE t.user_id = ?TableAlias.user_id AND t.secret IS NOT NULL) AS tfa_secret_set").
+		ColumnExpr("(SELECT count(*) FROM backup_codes b WHERE b.user_id = ?TableAlias.user_id AND b.used_at IS NULL) AS tfa_backup_codes_unused").
+		ColumnExpr("(SELECT count(*) FROM passkeys p WHERE p.user_id = ?TableAlias.user_id) AS tfa_passkeys")
+}
+
+// tfaOf is the Account's tfa object of u from its stored state.
+func (h *Handlers) tfaOf(u *db.User, enabledAt *time.Time, hasSecret bool, remaining, passkeys int) api.TFA {
+	var st totp.Status
+	if hasSecret {
+		st = h.TOTP.StatusSince(enabledAt)
+	}
+	return signin.TFAState(st, remaining, passkeys, h.SignIn.Enforced(u))
+}
+
+// totpOn reports whether 2FA is on (TOTP or security keys): step-ups then
+// ask for a code or a key, not the password. (The name predates keys.)
 func totpOn(st api.TFA) bool { return st.State == api.TFAEnabled || st.State == api.TFAExpired }
 
-// account builds the Account answer.
+// account builds the Account answer, reading the second-factor state
+// again (after a change).
 func (h *Handlers) account(ctx context.Context, a *Auth) (*api.Account, error) {
 	st, err := h.tfaStatus(ctx, h.DB, a.User)
 	if err != nil {
 		return nil, err
 	}
+	return h.accountWith(a, st), nil
+}
+
+// accountWith builds the Account answer with the second-factor state st.
+func (h *Handlers) accountWith(a *Auth, st api.TFA) *api.Account {
 	acc := &api.Account{
 		User:              userOf(a.User),
 		Email:             a.User.Email,
@@ -181,12 +200,14 @@ func (h *Handlers) account(ctx context.Context, a *Auth) (*api.Account, error) {
 		Session:           a.Session.Level,
 		ServerTime:        h.Clock.Now(),
 		Notices:           reminder.Notices(st, h.Clock.Now()),
+		Passwordless:      !a.User.PasswordlessOff,
+		PasskeysAvailable: h.Passkeys.Available(),
 	}
 	if h.Sessions.Elevated(a.Session) {
 		t := a.Session.ElevatedUntil.UTC()
 		acc.ElevatedUntil = &t
 	}
-	return acc, nil
+	return acc
 }
 
 func userOf(u *db.User) api.User {

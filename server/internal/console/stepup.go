@@ -114,9 +114,21 @@ func (h *Handlers) guarded(r *http.Request, g guard, change func(ctx context.Con
 		}
 		elevate := false
 		switch {
-		case g.creds.Code != "" && !on:
+		case (g.creds.Code != "" || g.creds.Passkey != nil) && !on:
 			codeErr = errInvalidCode()
 			return nil
+		case g.creds.Passkey != nil:
+			// A key assertion counts as a code (issue 15), under the
+			// same limits; its challenge is this session's.
+			var err error
+			if out, err = h.SignIn.CheckPasskey(ctx, tx, g.a.User, origin(r), g.a.Session.ID, g.creds.Passkey); err != nil {
+				return err
+			}
+			if !out.OK {
+				codeErr = errInvalidCode()
+				return nil
+			}
+			elevate = true
 		case g.creds.Code != "":
 			var err error
 			if out, err = h.SignIn.Check(ctx, tx, g.a.User, origin(r), signin.TFA, 0, g.creds.Code); err != nil {

@@ -139,7 +139,7 @@ func (h *Handlers) TOTPEnable(w http.ResponseWriter, r *http.Request) error {
 }
 
 // TOTPDisable is POST /api/account/tfa/disable (step-up): secret, backup
-// codes and replay record go; the user's other sessions end. Refused while
+// codes, replay record and security keys go; the user's other sessions end. Refused while
 // 2FA is enforced for the user.
 func (h *Handlers) TOTPDisable(w http.ResponseWriter, r *http.Request) error {
 	a, req, st, err := h.tfaAction(w, r)
@@ -155,6 +155,11 @@ func (h *Handlers) TOTPDisable(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		if err := h.Backup.Delete(ctx, tx, a.User.ID); err != nil {
+			return err
+		}
+		// Security keys are second factors too: turning 2FA off removes
+		// them (issue 15).
+		if _, err := h.Passkeys.DeleteAll(ctx, tx, a.User.ID); err != nil {
 			return err
 		}
 		if !totpOn(st) {

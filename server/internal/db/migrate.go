@@ -191,6 +191,65 @@ var migrations = []migration{
 			)`,
 		},
 	},
+	{
+		name:    "0007",
+		comment: "indexes for the idle-session purge and the admin count",
+		up: []string{
+			// The purge of full sessions unused for too long (DeleteExpired):
+			// without it, every purge reads the whole table.
+			`CREATE INDEX sessions_level_last_seen_at ON sessions (level, last_seen_at)`,
+			// "Is another enabled admin left?" (admin changes): only admins.
+			`CREATE INDEX users_admins ON users (id) WHERE is_admin`,
+		},
+	},
+	{
+		name:    "0008",
+		comment: "webauthn security keys and passkeys",
+		up: []string{
+			// passkey_handle is the random WebAuthn user handle of the user
+			// (NULL until the first key); passwordless_off is the user's
+			// switch that turns signing in with a passkey alone off.
+			`ALTER TABLE users ADD COLUMN passkey_handle {{bytes}}`,
+			`ALTER TABLE users ADD COLUMN passwordless_off BOOLEAN NOT NULL DEFAULT FALSE`,
+			`CREATE UNIQUE INDEX users_passkey_handle ON users (passkey_handle)`,
+			// Public keys need no sealing; they are bound to their user.
+			`CREATE TABLE passkeys (
+				id {{id}},
+				user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+				credential_id {{bytes}} NOT NULL UNIQUE,
+				public_key {{bytes}} NOT NULL,
+				attestation_type TEXT NOT NULL DEFAULT '',
+				aaguid {{bytes}},
+				transports TEXT NOT NULL DEFAULT '',
+				sign_count BIGINT NOT NULL DEFAULT 0,
+				user_verified BOOLEAN NOT NULL DEFAULT FALSE,
+				backup_eligible BOOLEAN NOT NULL DEFAULT FALSE,
+				backup_state BOOLEAN NOT NULL DEFAULT FALSE,
+				discoverable BOOLEAN NOT NULL DEFAULT FALSE,
+				name TEXT NOT NULL,
+				created_at {{time}} NOT NULL,
+				last_used_at {{time}}
+			)`,
+			`CREATE INDEX passkeys_user_id ON passkeys (user_id)`,
+			// A challenge is bound to a session (registration, sign-in's
+			// second factor, step-up) or, for a sign-in with a passkey
+			// alone, to a browser's short-lived cookie (binding: its hash).
+			`CREATE TABLE passkey_challenges (
+				id {{id}},
+				session_id BIGINT REFERENCES sessions(id) ON DELETE CASCADE,
+				binding {{bytes}},
+				user_id BIGINT REFERENCES users(id) ON DELETE CASCADE,
+				purpose TEXT NOT NULL,
+				data TEXT NOT NULL,
+				created_at {{time}} NOT NULL,
+				expires_at {{time}} NOT NULL,
+				used_at {{time}}
+			)`,
+			`CREATE INDEX passkey_challenges_session_id ON passkey_challenges (session_id)`,
+			`CREATE INDEX passkey_challenges_binding ON passkey_challenges (binding)`,
+			`CREATE INDEX passkey_challenges_expires_at ON passkey_challenges (expires_at)`,
+		},
+	},
 }
 
 func (db *DB) render(stmt string) string {

@@ -48,6 +48,12 @@ type User struct {
 	Disabled bool `bun:"disabled,notnull"`
 	// LastLoginAt is the time of the last completed sign-in.
 	LastLoginAt *time.Time `bun:"last_login_at"`
+	// PasskeyHandle is the user's random WebAuthn user handle (nil until
+	// the first security key).
+	PasskeyHandle []byte `bun:"passkey_handle"`
+	// PasswordlessOff: the user turned signing in with a passkey alone
+	// off.
+	PasswordlessOff bool `bun:"passwordless_off,notnull"`
 }
 
 // Session levels.
@@ -98,6 +104,14 @@ type Session struct {
 
 	// User is loaded with the session in one query (Lookup); never written.
 	User *User `bun:"rel:belongs-to,join:user_id=id"`
+
+	// The user's second-factor state, read in the same query when the
+	// lookup asks for it (the console's, so that GET /api/account needs
+	// no other statement); never written.
+	TOTPEnabledAt     *time.Time `bun:"tfa_enabled_at,scanonly"`
+	TOTPSecretSet     bool       `bun:"tfa_secret_set,scanonly"`
+	BackupCodesUnused int        `bun:"tfa_backup_codes_unused,scanonly"`
+	Passkeys          int        `bun:"tfa_passkeys,scanonly"`
 }
 
 // Throttle counts failures for one key (a username and IP, an account, an
@@ -194,4 +208,43 @@ type KnownClient struct {
 	UserID      int64     `bun:"user_id,pk"`
 	ClientHash  []byte    `bun:"client_hash,pk"`
 	LastLoginAt time.Time `bun:"last_login_at,notnull"`
+}
+
+// Passkey is a security key or passkey of a user: a WebAuthn credential's
+// public key with its sign counter and flags.
+type Passkey struct {
+	bun.BaseModel `bun:"table:passkeys"`
+
+	ID              int64  `bun:"id,pk,autoincrement"`
+	UserID          int64  `bun:"user_id,notnull"`
+	CredentialID    []byte `bun:"credential_id,notnull"`
+	PublicKey       []byte `bun:"public_key,notnull"`
+	AttestationType string `bun:"attestation_type,notnull"`
+	AAGUID          []byte `bun:"aaguid"`
+	// Transports are the authenticator's transports, comma-separated.
+	Transports     string     `bun:"transports,notnull"`
+	SignCount      int64      `bun:"sign_count,notnull"`
+	UserVerified   bool       `bun:"user_verified,notnull"`
+	BackupEligible bool       `bun:"backup_eligible,notnull"`
+	BackupState    bool       `bun:"backup_state,notnull"`
+	Discoverable   bool       `bun:"discoverable,notnull"`
+	Name           string     `bun:"name,notnull"`
+	CreatedAt      time.Time  `bun:"created_at,notnull"`
+	LastUsedAt     *time.Time `bun:"last_used_at"`
+}
+
+// PasskeyChallenge is one WebAuthn ceremony under way: its challenge and
+// parameters (Data, JSON), single use, bound to a session or a browser.
+type PasskeyChallenge struct {
+	bun.BaseModel `bun:"table:passkey_challenges"`
+
+	ID        int64      `bun:"id,pk,autoincrement"`
+	SessionID *int64     `bun:"session_id"`
+	Binding   []byte     `bun:"binding"`
+	UserID    *int64     `bun:"user_id"`
+	Purpose   string     `bun:"purpose,notnull"`
+	Data      string     `bun:"data,notnull"`
+	CreatedAt time.Time  `bun:"created_at,notnull"`
+	ExpiresAt time.Time  `bun:"expires_at,notnull"`
+	UsedAt    *time.Time `bun:"used_at"`
 }

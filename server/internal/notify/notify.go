@@ -31,6 +31,10 @@ const (
 	PasswordChanged        Kind = "password_changed"
 	EmailChanged           Kind = "email_changed"
 	FailedCodes            Kind = "failed_codes"
+	// Security keys and passkeys ({name} is the key's name).
+	PasskeyAdded   Kind = "passkey_added"
+	PasskeyRemoved Kind = "passkey_removed"
+	PasskeyUsed    Kind = "passkey_used"
 )
 
 // Event is what happened, to whom, from where.
@@ -45,6 +49,8 @@ type Event struct {
 	Left int
 	// Failures is the number of failed codes in a row (FailedCodes).
 	Failures int
+	// Name is the security key's name (Passkey*).
+	Name string
 	// Lang is the user's language ("en", "fr").
 	Lang string
 	// Actor is the administrator who made the change ("" when the user
@@ -177,7 +183,7 @@ func (n *Notifier) compose(e Event) (mail.Message, error) {
 	lang := langOf(e.Lang)
 	t := catalogs[lang]
 	subject := t[string(e.Kind)+".subject"]
-	what := strings.NewReplacer("{left}", strconv.Itoa(e.Left), "{failures}", strconv.Itoa(e.Failures)).Replace(t[string(e.Kind)])
+	what := strings.NewReplacer("{left}", strconv.Itoa(e.Left), "{failures}", strconv.Itoa(e.Failures), "{name}", e.Name).Replace(t[string(e.Kind)])
 	if subject == "" || what == "" {
 		return mail.Message{}, fmt.Errorf("no text for notice %q in %q", e.Kind, lang)
 	}

@@ -27,6 +27,9 @@ var (
 	ResetRequests = Policy{Threshold: 20, Window: time.Hour}
 	// ResetMails: at most 3 password-reset mails per account per hour.
 	ResetMails = Policy{Threshold: 3, Window: time.Hour}
+	// PasskeyBegins: at most 60 passkey sign-in challenges per client IP
+	// per 10 minutes (each is a row until it is used or pruned).
+	PasskeyBegins = Policy{Threshold: 60, Window: 10 * time.Minute}
 )
 
 // The builders below are the only place a counter's name is spelled, so
@@ -69,6 +72,11 @@ func CodeMailKey(userID int64) Key {
 // ResetIPKey counts the password-reset requests of one client IP.
 func ResetIPKey(ip string) Key {
 	return Key{Name: "reset:ip:" + ip, Policy: ResetRequests}
+}
+
+// PasskeyBeginKey counts the passkey sign-in challenges of one client IP.
+func PasskeyBeginKey(ip string) Key {
+	return Key{Name: "passkey:ip:" + ip, Policy: PasskeyBegins}
 }
 
 // ResetMailKey counts the password-reset mails of an account (requests

@@ -372,12 +372,14 @@ func (l *Limiter) LockedUntil(ctx context.Context, idb bun.IDB, keys ...Key) (*t
 	return nil, err
 }
 
-// Prune removes counters untouched for a day that are not locked.
-func (l *Limiter) Prune(ctx context.Context) (int64, error) {
+// Prune removes at most limit counters untouched for a day that are not
+// locked.
+func (l *Limiter) Prune(ctx context.Context, limit int) (int64, error) {
 	now := l.clock.Now()
-	res, err := l.db.NewDelete().Model((*db.Throttle)(nil)).
+	keys := l.db.NewSelect().Model((*db.Throttle)(nil)).Column("key").
 		Where("updated_at < ?", now.Add(-24*time.Hour)).
-		Where("(locked_until IS NULL OR locked_until < ?)", now).Exec(ctx)
+		Where("(locked_until IS NULL OR locked_until < ?)", now).Limit(int64(limit))
+	res, err := l.db.NewDelete().Model((*db.Throttle)(nil)).Where("key IN (?)", keys).Exec(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("prune counters: %w", err)
 	}

@@ -342,10 +342,11 @@ func (s *Service) Confirm(ctx context.Context, token, newPassword string, o audi
 	return nil
 }
 
-// Prune removes links expired for a day (the janitor).
-func (s *Service) Prune(ctx context.Context) (int64, error) {
-	res, err := s.DB.NewDelete().Model((*db.PasswordReset)(nil)).
-		Where("expires_at < ?", s.Clock.Now().Add(-24*time.Hour)).Exec(ctx)
+// Prune removes at most limit links expired for a day (the purge job).
+func (s *Service) Prune(ctx context.Context, limit int) (int64, error) {
+	ids := s.DB.NewSelect().Model((*db.PasswordReset)(nil)).Column("id").
+		Where("expires_at < ?", s.Clock.Now().Add(-24*time.Hour)).Limit(int64(limit))
+	res, err := s.DB.NewDelete().Model((*db.PasswordReset)(nil)).Where("id IN (?)", ids).Exec(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("prune reset links: %w", err)
 	}

@@ -68,6 +68,18 @@ func New(d Deps) (http.Handler, error) {
 	t.handle("POST "+api.PathTOTPDisable, c.Full(c.TOTPDisable))
 	t.handle("POST "+api.PathBackupCodes, c.Full(c.BackupCodes))
 
+	t.handle("GET "+api.PathPasskeys, c.Full(c.ListPasskeys))
+	t.handle("POST "+api.PathPasskeys, c.Full(c.PasskeyRegister))
+	t.handle("POST "+api.PathPasskeyRegister, c.Full(c.PasskeyRegisterBegin))
+	t.handle("POST "+api.PathPasskeyChallenge, c.Full(c.PasskeyChallenge))
+	t.handle("PATCH "+api.PathPasskey, c.Full(c.RenamePasskey))
+	t.handle("DELETE "+api.PathPasskey, c.Full(c.DeletePasskey))
+	t.handle("PUT "+api.PathPasswordless, c.Full(c.SetPasswordless))
+	t.handle("POST "+api.PathAuthPasskeyChallenge, c.AuthPasskeyChallenge)
+	t.handle("POST "+api.PathAuthPasskeyVerify, c.AuthPasskeyVerify)
+	t.handle("POST "+api.PathPasskeyLoginBegin, c.PasskeyLoginBegin)
+	t.handle("POST "+api.PathPasskeyLogin, c.PasskeyLogin)
+
 	if rd := d.RustDesk; rd != nil {
 		t.handle("POST "+rustdesk.PathLogin, plain(rd.Login))
 		t.handle("POST "+rustdesk.PathCurrentUser, plain(rd.CurrentUser))

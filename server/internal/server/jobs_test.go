@@ -18,7 +18,7 @@ import (
 	"twofold/server/internal/testdb"
 )
 
-// TestServeRunsTheJobs: Serve runs the reminders and the janitor on their
+// TestServeRunsTheJobs: Serve runs the reminders and the purge on their
 // intervals, under their leases, and waits for them before it returns.
 func TestServeRunsTheJobs(t *testing.T) {
 	testdb.Engines(t, func(t *testing.T, dbURL string) {
@@ -28,7 +28,7 @@ func TestServeRunsTheJobs(t *testing.T) {
 		c := clock.NewFake(time.Now())
 		s, err := server.Open(context.Background(), cfg, server.Options{
 			Clock: c, Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-			Stderr: &servertest.SafeBuffer{}, JanitorEvery: 20 * time.Millisecond, RemindersEvery: 20 * time.Millisecond,
+			Stderr: &servertest.SafeBuffer{}, PurgeEvery: 20 * time.Millisecond, RemindersEvery: 20 * time.Millisecond,
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -49,7 +49,7 @@ func TestServeRunsTheJobs(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		// An expired session for the janitor.
+		// An expired session for the purge.
 		if _, err := s.DB.NewInsert().Model(&db.Session{TokenHash: []byte("expired"), UserID: u.ID, Level: db.LevelFull, Kind: db.KindConsole,
 			CreatedAt: enabled, LastSeenAt: enabled, ExpiresAt: enabled}).Exec(ctx); err != nil {
 			t.Fatal(err)
@@ -76,7 +76,7 @@ func TestServeRunsTheJobs(t *testing.T) {
 				break
 			}
 			if time.Now().After(deadline) {
-				t.Fatal("the janitor did not remove the expired session")
+				t.Fatal("the purge did not remove the expired session")
 			}
 			time.Sleep(20 * time.Millisecond)
 		}

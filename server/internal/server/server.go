@@ -30,8 +30,10 @@ import (
 	"twofold/server/internal/mail"
 	"twofold/server/internal/mfa/backupcode"
 	"twofold/server/internal/mfa/emailcode"
+	"twofold/server/internal/mfa/passkey"
 	"twofold/server/internal/mfa/totp"
 	"twofold/server/internal/notify"
+	"twofold/server/internal/purge"
 	"twofold/server/internal/ratelimit"
 	"twofold/server/internal/reminder"
 	"twofold/server/internal/reset"
@@ -62,14 +64,14 @@ type Options struct {
 	// DBHooks see every database query (tests count statements and inject
 	// faults).
 	DBHooks []bun.QueryHook
-	// JanitorEvery and RemindersEvery are the intervals of the background
+	// PurgeEvery and RemindersEvery are the intervals of the background
 	// jobs (0: 10 minutes and 1 hour).
-	JanitorEvery, RemindersEvery time.Duration
+	PurgeEvery, RemindersEvery time.Duration
 }
 
 // Intervals of the background jobs.
 const (
-	DefaultJanitorEvery   = 10 * time.Minute
+	DefaultPurgeEvery     = 10 * time.Minute
 	DefaultRemindersEvery = time.Hour
 )
 
@@ -87,6 +89,7 @@ type Server struct {
 	Audit    *audit.Recorder
 	TOTP     *totp.Service
 	Backup   *backupcode.Service
+	Passkeys *passkey.Service
 	Email    *emailcode.Service
 	Mail     mail.Sender
 	Notify   *notify.Notifier
@@ -100,8 +103,11 @@ type Server struct {
 	// the reminders job (Jobs lists every job Serve runs).
 	Leases    *jobs.Leases
 	Reminders *reminder.Job
+	// Purge is the purge job: expired sessions and pending sign-ins, old
+	// counters, reset links and RustDesk clients.
+	Purge *purge.Job
 
-	janitorEvery, remindersEvery time.Duration
+	purgeEvery, remindersEvery time.Duration
 }
 
 // ErrKeyMismatch is returned by Open when the key file is not the key the
@@ -126,7 +132,7 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Server, error)
 		return nil, err
 	}
 	s := &Server{Config: cfg, DB: d, Clock: opts.Clock, Logger: opts.Logger,
-		janitorEvery: cmp.Or(opts.JanitorEvery, DefaultJanitorEvery), remindersEvery: cmp.Or(opts.RemindersEvery, DefaultRemindersEvery)}
+		purgeEvery: cmp.Or(opts.PurgeEvery, DefaultPurgeEvery), remindersEvery: cmp.Or(opts.RemindersEvery, DefaultRemindersEvery)}
 	if err := s.init(ctx, opts); err != nil {
 		d.Close()
 		return nil, err
@@ -163,14 +169,20 @@ func (s *Server) init(ctx context.Context, opts Options) error {
 	s.Mail = s.mailer(opts.Stderr)
 	s.Notify = notify.New(s.Mail, s.Logger, s.Config.PublicURL.String())
 	s.Email = emailcode.New(s.CodeKey, s.Clock, s.Mail, notify.CodeMail)
+	if s.Passkeys, err = passkey.New(s.Config.PublicURL, s.Config.Issuer, s.Clock); err != nil {
+		return err
+	}
+	if !s.Passkeys.Available() {
+		s.Logger.Info("security keys and passkeys are off: WebAuthn needs a host name, not an IP address, in " + config.EnvPublicURL)
+	}
 	s.SignIn = &signin.Service{
 		DB: s.DB, Clock: s.Clock, Logger: s.Logger, Users: s.Users, Sessions: s.Sessions,
 		Limiter: s.Limiter, Audit: s.Audit, TOTP: s.TOTP, Backup: s.Backup,
-		Email: s.Email, Notify: s.Notify, Enforce: signin.Enforcement(s.Config.Enforce2FA),
+		Email: s.Email, Passkeys: s.Passkeys, Notify: s.Notify, Enforce: signin.Enforcement(s.Config.Enforce2FA),
 	}
 	s.Admin = &admin.Service{
 		DB: s.DB, Clock: s.Clock, Users: s.Users, Sessions: s.Sessions, Limiter: s.Limiter,
-		Audit: s.Audit, TOTP: s.TOTP, Backup: s.Backup, Enforce: s.SignIn.Enforce,
+		Audit: s.Audit, TOTP: s.TOTP, Backup: s.Backup, Passkeys: s.Passkeys, Enforce: s.SignIn.Enforce,
 	}
 	s.Reset = &reset.Service{
 		DB: s.DB, Clock: s.Clock, Logger: s.Logger, Users: s.Users, Sessions: s.Sessions,
@@ -180,13 +192,22 @@ func (s *Server) init(ctx context.Context, opts Options) error {
 		DB: s.DB, Clock: s.Clock, Users: s.Users, Sessions: s.Sessions,
 		Limiter: s.Limiter, Audit: s.Audit, TOTP: s.TOTP, Backup: s.Backup,
 		Email: s.Email, Notify: s.Notify, SignIn: s.SignIn, CodeKey: s.CodeKey,
-		Admin: s.Admin,
+		Admin: s.Admin, Passkeys: s.Passkeys,
 		Reset: s.Reset,
 	}
 	s.Leases = jobs.NewLeases(s.DB, s.Clock)
 	s.Reminders = &reminder.Job{
 		DB: s.DB, Clock: s.Clock, Logger: s.Logger, Mail: s.Mail, Notify: s.Notify, Expiry: s.Config.TFAExpiry,
 	}
+	s.Purge = &purge.Job{Logger: s.Logger, Pause: 10 * time.Millisecond, Sweeps: []purge.Sweep{
+		{Name: "sessions", Delete: s.Sessions.DeleteExpired},
+		{Name: "counters", Delete: s.Limiter.Prune},
+		{Name: "reset_links", Delete: s.Reset.Prune},
+		{Name: "known_clients", Delete: s.SignIn.PruneKnownClients},
+		{Name: "passkey_challenges", Delete: func(ctx context.Context, limit int) (int64, error) {
+			return s.Passkeys.Prune(ctx, s.DB, limit)
+		}},
+	}}
 	if err := s.bootstrapAdmin(ctx, opts.Stderr); err != nil {
 		return err
 	}
@@ -292,7 +313,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		jobsDone.Add(1)
 		go func() {
 			defer jobsDone.Done()
-			// The janitor first runs after its interval, the reminders
+			// The purge first runs after its interval, the reminders
 			// soon after start (at most a minute), so a restart catches up.
 			first := j.Every
 			if j.Name == jobReminders {
@@ -320,7 +341,10 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 
 // Names of the background jobs (their leases).
 const (
-	jobJanitor   = "janitor"
+	// jobPurge keeps the lease name of the builds that called the job
+	// "janitor", so that during a rolling upgrade old and new instances
+	// still take turns.
+	jobPurge     = "janitor"
 	jobReminders = "reminders"
 )
 
@@ -328,21 +352,13 @@ const (
 // of several instances sharing the database one runs it at a time.
 func (s *Server) Jobs() []jobs.Job {
 	return []jobs.Job{
-		{Name: jobJanitor, Every: s.janitorEvery, Lease: 5 * time.Minute, Run: s.janitor},
+		{Name: jobPurge, Every: s.purgeEvery, Lease: 5 * time.Minute, Run: func(ctx context.Context) error {
+			_, err := s.Purge.Run(ctx)
+			return err
+		}},
 		{Name: jobReminders, Every: s.remindersEvery, Lease: reminder.DefaultBudget + time.Minute, Run: func(ctx context.Context) error {
 			_, err := s.Reminders.Run(ctx)
 			return err
 		}},
 	}
-}
-
-// janitor removes expired sessions, stale counters and old reset links.
-func (s *Server) janitor(ctx context.Context) error {
-	n, serr := s.Sessions.DeleteExpired(ctx)
-	if n > 0 {
-		s.Logger.Info("expired sessions removed", "count", n)
-	}
-	_, lerr := s.Limiter.Prune(ctx)
-	_, rerr := s.Reset.Prune(ctx)
-	return errors.Join(serr, lerr, rerr)
 }

@@ -173,13 +173,18 @@ func truncate(s string, n int) string {
 // Lookup finds the session of token with its user (s.User), in one query.
 // A timed-out session is deleted and reported as ErrExpired; a session of
 // a disabled user is ErrNoSession. A full session's last-seen time is
-// refreshed at most once a minute.
-func (m *Manager) Lookup(ctx context.Context, token string) (*Session, error) {
+// refreshed at most once a minute. Each of with may add columns to the
+// query (scan-only fields of Session).
+func (m *Manager) Lookup(ctx context.Context, token string, with ...func(*bun.SelectQuery) *bun.SelectQuery) (*Session, error) {
 	if token == "" || len(token) > 128 {
 		return nil, ErrNoSession
 	}
 	s := new(Session)
-	err := m.db.NewSelect().Model(s).Relation("User").Where("?TableAlias.token_hash = ?", HashToken(token)).Scan(ctx)
+	q := m.db.NewSelect().Model(s).Relation("User").Where("?TableAlias.token_hash = ?", HashToken(token))
+	for _, w := range with {
+		q = w(q)
+	}
+	err := q.Scan(ctx)
 	if err != nil {
 		if err = db.NotFound(err, "load session"); errors.Is(err, db.ErrNotFound) {
 			return nil, ErrNoSession
@@ -312,16 +317,19 @@ func (m *Manager) Elevated(s *Session) bool {
 	return s.ElevatedUntil != nil && m.clock.Now().Before(*s.ElevatedUntil)
 }
 
-// DeleteExpired removes sessions past their absolute end or idle for too
+// DeleteExpired removes at most limit sessions past their absolute end or idle for too
 // long. It returns how many it removed.
-func (m *Manager) DeleteExpired(ctx context.Context) (int64, error) {
+func (m *Manager) DeleteExpired(ctx context.Context, limit int) (int64, error) {
 	now := m.clock.Now()
-	q := m.db.NewDelete().Model((*Session)(nil)).Where("expires_at <= ?", now)
-	if m.cfg.Idle > 0 {
-		q = q.WhereOr("level = ? AND kind <> ? AND last_seen_at <= ?", db.LevelFull, db.KindRustDesk, now.Add(-m.cfg.Idle))
-	}
-	q = q.WhereOr("level = ? AND kind = ? AND last_seen_at <= ?", db.LevelFull, db.KindRustDesk, now.Add(-m.cfg.TokenIdle))
-	res, err := q.Exec(ctx)
+	ids := m.db.NewSelect().Model((*Session)(nil)).Column("id").WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
+		// Pending and enrolment sessions end at expires_at (10 minutes).
+		q = q.Where("expires_at <= ?", now)
+		if m.cfg.Idle > 0 {
+			q = q.WhereOr("level = ? AND kind <> ? AND last_seen_at <= ?", db.LevelFull, db.KindRustDesk, now.Add(-m.cfg.Idle))
+		}
+		return q.WhereOr("level = ? AND kind = ? AND last_seen_at <= ?", db.LevelFull, db.KindRustDesk, now.Add(-m.cfg.TokenIdle))
+	}).Limit(int64(limit))
+	res, err := m.db.NewDelete().Model((*Session)(nil)).Where("id IN (?)", ids).Exec(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("delete expired sessions: %w", err)
 	}

@@ -114,7 +114,7 @@ func TestExpiryAndCleanup(t *testing.T) {
 			t.Fatalf("pending session after 50 minutes: %v", err)
 		}
 		c.Advance(15 * time.Minute)
-		n, err := m.DeleteExpired(ctx)
+		n, err := m.DeleteExpired(ctx, 100)
 		if err != nil || n != 1 {
 			t.Fatalf("DeleteExpired removed %d (%v), want the idle session", n, err)
 		}

@@ -42,6 +42,8 @@ type Outcome struct {
 	Ended bool
 	// Expired: the email sign-in had no try left (or no challenge).
 	Expired bool
+	// Passkey is the security key whose assertion was accepted.
+	Passkey *db.Passkey
 	// ClockSkew: the TOTP code was wrong, but right 2 to 10 minutes ago:
 	// the user's device clock is behind (API.md's clock hint). Checks of
 	// the second factor only run after the password, so the hint never
@@ -107,6 +109,12 @@ func (s *Service) Confirm(ctx context.Context, tx bun.Tx, u *db.User, o audit.Or
 // check runs verify (which gets the normalised code) under the limits and
 // settles them within tx.
 func (s *Service) check(ctx context.Context, tx bun.Tx, u *db.User, o audit.Origin, out *Outcome, code string, verify func(code string) (bool, string, error)) error {
+	return s.checkWith(ctx, tx, u, o, out, func() (bool, string, error) { return verify(validate.NormalizeCode(code)) })
+}
+
+// checkWith runs verify under the second-factor limits and settles them
+// within tx.
+func (s *Service) checkWith(ctx context.Context, tx bun.Tx, u *db.User, o audit.Origin, out *Outcome, verify func() (bool, string, error)) error {
 	if err := s.DB.LockUser(ctx, tx, u.ID); err != nil {
 		return err
 	}
@@ -114,7 +122,7 @@ func (s *Service) check(ctx context.Context, tx bun.Tx, u *db.User, o audit.Orig
 	if err := s.Limiter.Check(ctx, tx, account, ip); err != nil {
 		return err
 	}
-	ok, detail, err := verify(validate.NormalizeCode(code))
+	ok, detail, err := verify()
 	if err != nil || out.Expired {
 		return err
 	}

@@ -28,6 +28,7 @@ import (
 	"twofold/server/internal/db"
 	"twofold/server/internal/mfa/backupcode"
 	"twofold/server/internal/mfa/emailcode"
+	"twofold/server/internal/mfa/passkey"
 	"twofold/server/internal/mfa/totp"
 	"twofold/server/internal/notify"
 	"twofold/server/internal/ratelimit"
@@ -96,6 +97,7 @@ type Service struct {
 	TOTP     *totp.Service
 	Backup   *backupcode.Service
 	Email    *emailcode.Service
+	Passkeys *passkey.Service
 	Notify   *notify.Notifier
 	Enforce  Enforcement
 }
@@ -143,6 +145,26 @@ type Result struct {
 	Session *session.Session
 	// ResendAfter is the wait before a new email code may be asked for.
 	ResendAfter time.Duration
+	// Methods are the second factors the pending sign-in accepts, the
+	// preferred first.
+	Methods []string
+}
+
+// Methods lists the second factors a user with TOTP on (totpOn) and keys
+// security keys can use, the preferred first: a key (it cannot be
+// phished), the authenticator app, a backup code.
+func (s *Service) Methods(totpOn bool, keys int) []string {
+	var m []string
+	if keys > 0 && s.Passkeys.Available() {
+		m = append(m, api.MethodPasskey)
+	}
+	if totpOn {
+		m = append(m, api.MethodTOTP)
+	}
+	if totpOn || keys > 0 {
+		m = append(m, api.MethodBackupCode)
+	}
+	return m
 }
 
 // passwordKeys are the counters a password attempt of c on username (u:
@@ -210,6 +232,11 @@ func (s *Service) Password(ctx context.Context, c Client, username, password str
 		s.CancelAttempt(ctx, attempt)
 		return nil, err
 	}
+	keys, err := s.Passkeys.Count(ctx, s.DB, u.ID)
+	if err != nil {
+		s.CancelAttempt(ctx, attempt)
+		return nil, err
+	}
 	// A hash made with other parameters is replaced now that the password
 	// is known (TWOFOLD_ARGON2): imported hashes converge.
 	rehash, err := s.Users.Rehash(ctx, u, password)
@@ -225,9 +252,16 @@ func (s *Service) Password(ctx context.Context, c Client, username, password str
 		// TOTP supersedes email verification: no code is mailed.
 		spec.Level, spec.Method = db.LevelPending, api.MethodTOTP
 		res.Status, res.Method = api.StatusVerify, api.MethodTOTP
+		res.Methods = s.Methods(true, keys)
+	case keys > 0:
+		// So do security keys.
+		spec.Level, spec.Method = db.LevelPending, api.MethodPasskey
+		res.Status, res.Method = api.StatusVerify, api.MethodPasskey
+		res.Methods = s.Methods(false, keys)
 	case u.EmailVerification && u.Email != "":
 		spec.Level, spec.Method = db.LevelPending, api.MethodEmail
 		res.Status, res.Method = api.StatusVerify, api.MethodEmail
+		res.Methods = []string{api.MethodEmail}
 	case s.Enforced(u):
 		spec.Level, res.Status = db.LevelEnroll, api.StatusEnroll
 	default:
@@ -366,6 +400,19 @@ func ClientHash(id, uuid string) []byte {
 	return h[:]
 }
 
+// PruneKnownClients removes at most limit records of RustDesk clients
+// whose last sign-in is older than KnownDevice: they count for nothing.
+func (s *Service) PruneKnownClients(ctx context.Context, limit int) (int64, error) {
+	old := s.DB.NewSelect().Model((*db.KnownClient)(nil)).Column("user_id", "client_hash").
+		Where("last_login_at <= ?", s.Clock.Now().Add(-KnownDevice)).Limit(int64(limit))
+	res, err := s.DB.NewDelete().Model((*db.KnownClient)(nil)).Where("(user_id, client_hash) IN (?)", old).Exec(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("prune known clients: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
+}
+
 // KnownClient returns the device identity of a RustDesk client (id,
 // uuid) that completed a sign-in as userID in the last 90 days, or "".
 func (s *Service) KnownClient(ctx context.Context, userID int64, id, uuid string) string {
@@ -386,20 +433,28 @@ func (s *Service) KnownClient(ctx context.Context, userID int64, id, uuid string
 // A wrong code is counted and recorded (ErrInvalidCode); the code is
 // consumed only together with the new session.
 func (s *Service) Verify(ctx context.Context, c Client, pending *session.Session, code string) (*Result, error) {
-	u := pending.User
-	if pending.Level != db.LevelPending || u == nil {
-		return nil, ErrLoginExpired
-	}
 	kind := TFA
 	if pending.Method == api.MethodEmail {
 		kind = EmailCode
+	}
+	return s.verify(ctx, c, pending, kind, func(ctx context.Context, tx bun.Tx) (Outcome, error) {
+		return s.Check(ctx, tx, pending.User, c.Origin, kind, pending.ID, code)
+	})
+}
+
+// verify completes the pending sign-in when check accepts its second
+// factor.
+func (s *Service) verify(ctx context.Context, c Client, pending *session.Session, kind CodeKind, check func(ctx context.Context, tx bun.Tx) (Outcome, error)) (*Result, error) {
+	u := pending.User
+	if pending.Level != db.LevelPending || u == nil {
+		return nil, ErrLoginExpired
 	}
 	c.Replace = ""
 	res := &Result{User: u, Status: api.StatusOK}
 	var out Outcome
 	err := s.DB.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		var err error
-		if out, err = s.Check(ctx, tx, u, c.Origin, kind, pending.ID, code); err != nil {
+		if out, err = check(ctx, tx); err != nil {
 			return err
 		}
 		if out.Expired || out.Ended {
@@ -415,6 +470,9 @@ func (s *Service) Verify(ctx context.Context, c Client, pending *session.Session
 		}
 		spec := session.Spec{UserID: u.ID, Level: db.LevelFull, Kind: pending.Kind, Device: pending.Device,
 			ClientID: pending.ClientID, ClientUUID: pending.ClientUUID, IP: c.IP, UserAgent: c.UserAgent}
+		if out.Passkey != nil {
+			spec.Method = api.MethodPasskey
+		}
 		if kind == EmailCode {
 			// TOTP is off: the password was given less than a minute
 			// ago, and it counts as a step-up (API.md).
@@ -423,7 +481,13 @@ func (s *Service) Verify(ctx context.Context, c Client, pending *session.Session
 				spec.Level, spec.Elevate, res.Status = db.LevelEnroll, false, api.StatusEnroll
 			}
 		}
-		return s.start(ctx, tx, c, u, spec, res)
+		if err := s.start(ctx, tx, c, u, spec, res); err != nil {
+			return err
+		}
+		if out.Passkey != nil {
+			return s.Audit.Record(ctx, tx, u.ID, audit.PasskeyUsed, c.Origin, out.Passkey.Name)
+		}
+		return nil
 	})
 	if errors.Is(err, db.ErrNotFound) {
 		return nil, ErrLoginExpired
@@ -432,6 +496,9 @@ func (s *Service) Verify(ctx context.Context, c Client, pending *session.Session
 		return nil, err
 	}
 	s.Notices(c.Origin, u, out)
+	if out.OK && out.Passkey != nil {
+		s.notify(c.Origin, u, notify.PasskeyUsed, u.Email, notify.Event{Name: out.Passkey.Name})
+	}
 	switch {
 	case out.Expired:
 		return nil, ErrLoginExpired

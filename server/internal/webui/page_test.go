@@ -127,13 +127,14 @@ func TestPagesPreRenderedInLanguageAndTheme(t *testing.T) {
 		t.Errorf("another language with the French ETag: %d", rec.Code)
 	}
 	// Every page of the console, in both languages; unknown paths are 404.
-	for _, path := range []string{"/verify", "/enroll", "/settings", "/settings/security"} {
+	for _, path := range []string{"/verify", "/enroll", "/settings", "/settings/security", "/settings/devices",
+		"/admin/users", "/admin/user", "/admin/events"} {
 		rec := get(t, u, path+"?method=totp", "Cookie", "twofold_lang=fr")
 		if rec.Code != 200 || !strings.Contains(rec.Body.String(), "Chargement") {
 			t.Errorf("%s in French: %d, no loading text", path, rec.Code)
 		}
 	}
-	if rec := get(t, u, "/settings/devices"); rec.Code != http.StatusNotFound {
+	if rec := get(t, u, "/settings/nothing"); rec.Code != http.StatusNotFound {
 		t.Errorf("unknown page: %d", rec.Code)
 	}
 	if rec := get(t, u, "/settings/security"); !strings.Contains(rec.Body.String(), `aria-current="page"`) {

@@ -1,0 +1,214 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// client speaks the console API the way a script does (no browser
+// headers), over kept-alive loopback connections.
+type client struct {
+	http *http.Client
+	base string
+}
+
+func newClient(base string) *client {
+	tr := &http.Transport{MaxIdleConns: 512, MaxIdleConnsPerHost: 512, IdleConnTimeout: time.Minute, DisableCompression: true}
+	return &client{http: &http.Client{Transport: tr, Timeout: 2 * time.Minute}, base: base}
+}
+
+// failure is a request that did not answer what a correct sign-in gets.
+type failure struct{ what string }
+
+func (f failure) Error() string { return f.what }
+
+// post sends body as JSON with the session cookie and returns the status,
+// the decoded answer's "status" and the new session cookie, if any.
+func (c *client) do(ctx context.Context, method, path, cookie string, body any) (int, string, string, error) {
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
+	if err != nil {
+		return 0, "", "", err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if cookie != "" {
+		req.Header.Set("Cookie", cookie)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return 0, "", "", err
+	}
+	defer resp.Body.Close()
+	var out struct {
+		Status string `json:"status"`
+	}
+	b, _ := io.ReadAll(resp.Body)
+	_ = json.Unmarshal(b, &out)
+	var set string
+	for _, ck := range resp.Cookies() {
+		if ck.Name == "twofold_session" && ck.Value != "" {
+			set = ck.Name + "=" + ck.Value
+		}
+	}
+	return resp.StatusCode, out.Status, set, nil
+}
+
+// signIn signs u in with the password and a TOTP code and returns the
+// full session's cookie.
+func (c *client) signIn(ctx context.Context, u *user, code string) (string, error) {
+	st, status, cookie, err := c.do(ctx, "POST", "/api/auth/login", "", map[string]string{"username": u.name, "password": userPassword})
+	if err != nil {
+		return "", err
+	}
+	if st != 200 || status != "verify" || cookie == "" {
+		return "", failure{fmt.Sprintf("login %d %s", st, status)}
+	}
+	st, status, full, err := c.do(ctx, "POST", "/api/auth/verify", cookie, map[string]string{"code": code})
+	if err != nil {
+		return "", err
+	}
+	if st != 200 || status != "ok" || full == "" {
+		return "", failure{fmt.Sprintf("verify %d %s", st, status)}
+	}
+	return full, nil
+}
+
+// pool hands out users round-robin, skipping any that signed in during
+// the current time step; stalls counts the waits for the next step when
+// every user has (too few users for the rate).
+type pool struct {
+	mu     sync.Mutex
+	users  []*user
+	next   int
+	stalls atomic.Int64
+}
+
+func (p *pool) take(ctx context.Context) (*user, string, error) {
+	for {
+		p.mu.Lock()
+		for range p.users {
+			u := p.users[p.next]
+			p.next = (p.next + 1) % len(p.users)
+			if code, ok := u.code(time.Now()); ok {
+				p.mu.Unlock()
+				return u, code, nil
+			}
+		}
+		p.mu.Unlock()
+		p.stalls.Add(1)
+		select {
+		case <-ctx.Done():
+			return nil, "", ctx.Err()
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+// Phase is the result of one measured phase.
+type Phase struct {
+	Engine      string         `json:"engine"`
+	Argon2      string         `json:"argon2"`
+	Name        string         `json:"phase"`
+	Concurrency int            `json:"concurrency"`
+	Attempted   int            `json:"attempted"`
+	OK          int            `json:"ok"`
+	Failed      int            `json:"failed"`
+	Failures    map[string]int `json:"failures,omitempty"`
+	Seconds     float64        `json:"seconds"`
+	PerSecond   float64        `json:"per_second"`
+	P50ms       float64        `json:"p50_ms"`
+	P99ms       float64        `json:"p99_ms"`
+	CPUms       float64        `json:"server_cpu_ms_per_op"`
+	CPUShare    float64        `json:"server_cpu_cores"`
+	PeakRSSMiB  float64        `json:"peak_rss_mib"`
+	// LimitShare is PerSecond over the argon2 limit (sign-ins only).
+	LimitShare float64 `json:"argon2_limit_share,omitempty"`
+	Stalls     int64   `json:"user_pool_stalls,omitempty"`
+}
+
+// run runs op from conc workers until maxOps were started or maxTime has
+// passed, and measures the server meanwhile.
+func run(ctx context.Context, s *server, name string, conc, maxOps int, maxTime time.Duration, op func(ctx context.Context, worker int) error) Phase {
+	ph := Phase{Name: name, Concurrency: conc, Failures: map[string]int{}}
+	var (
+		mu        sync.Mutex
+		latencies []time.Duration
+		started   atomic.Int64
+		wg        sync.WaitGroup
+	)
+	cpu0, _ := s.cpu()
+	rss := watchRSS(s)
+	deadline := time.Now().Add(maxTime)
+	t0 := time.Now()
+	for w := range conc {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil && time.Now().Before(deadline) && started.Add(1) <= int64(maxOps) {
+				t := time.Now()
+				err := op(ctx, w)
+				d := time.Since(t)
+				mu.Lock()
+				ph.Attempted++
+				if err == nil {
+					ph.OK++
+					latencies = append(latencies, d)
+				} else {
+					ph.Failed++
+					ph.Failures[err.Error()]++
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	wall := time.Since(t0)
+	cpu1, _ := s.cpu()
+	ph.PeakRSSMiB = float64(rss.done()) / (1 << 20)
+	ph.Seconds = wall.Seconds()
+	ph.PerSecond = float64(ph.OK) / wall.Seconds()
+	ph.CPUShare = (cpu1 - cpu0).Seconds() / wall.Seconds()
+	if ph.OK > 0 {
+		ph.CPUms = float64((cpu1 - cpu0).Microseconds()) / 1000 / float64(ph.OK)
+	}
+	slices.Sort(latencies)
+	ph.P50ms, ph.P99ms = pct(latencies, 0.50), pct(latencies, 0.99)
+	if len(ph.Failures) == 0 {
+		ph.Failures = nil
+	}
+	return ph
+}
+
+func pct(d []time.Duration, q float64) float64 {
+	if len(d) == 0 {
+		return 0
+	}
+	i := min(len(d)-1, int(q*float64(len(d))))
+	return float64(d[i].Microseconds()) / 1000
+}
+
+// errKey shortens an error for the failures map.
+func errKey(err error) error {
+	if _, ok := err.(failure); ok {
+		return err
+	}
+	s := err.Error()
+	if len(s) > 60 {
+		s = s[:60]
+	}
+	return failure{"transport: " + s}
+}

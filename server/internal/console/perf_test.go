@@ -1,0 +1,99 @@
+package console_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"twofold/server/internal/db"
+	"twofold/server/internal/servertest"
+	"twofold/server/internal/testdb"
+	"twofold/shared/api"
+)
+
+// TestGetAccountAtMostTwoStatements: GET /api/account runs at most two
+// SQL statements (the session, its user and the second-factor state in
+// one; the last-seen refresh when it is due) in every state of an
+// account, and answers what the database holds.
+func TestGetAccountAtMostTwoStatements(t *testing.T) {
+	testdb.Engines(t, func(t *testing.T, url string) {
+		probe := &testdb.Probe{}
+		e := servertest.Start(t, url, servertest.Options{DBHooks: []bun.QueryHook{probe}})
+		ctx := context.Background()
+		if _, err := e.Server.Users.Create(ctx, e.Server.DB, userNamed("bob", "bob password 1")); err != nil {
+			t.Fatal(err)
+		}
+		ad := e.NewClient()
+		ad.Login(admin, servertest.AdminPassword)
+		en := enable(t, e, ad, nil)
+		// A sign-in with a backup code leaves five.
+		full := loginTOTP(t, e, admin, servertest.AdminPassword)
+		full.Must(200, "POST", api.PathVerify, map[string]string{"code": en.codes[0]})
+		bob := e.NewClient()
+		bob.Login("bob", "bob password 1")
+
+		get := func(t *testing.T, c *servertest.Client) (api.Account, []string) {
+			t.Helper()
+			probe.Reset(0)
+			var acc api.Account
+			c.Must(200, "GET", api.PathAccount, nil).JSON(t, &acc)
+			st := probe.Statements()
+			if len(st) > 2 {
+				t.Fatalf("GET /api/account: %d statements, want at most 2:\n%s", len(st), strings.Join(st, "\n"))
+			}
+			return acc, st
+		}
+
+		t.Run("without TOTP", func(t *testing.T) {
+			acc, _ := get(t, bob)
+			if acc.User.Username != "bob" || acc.TFA.State != api.TFANotEnabled || acc.TFA.BackupCodesRemaining != 0 ||
+				acc.TFA.Enforced || acc.TFA.EnabledAt != nil || acc.Session != db.LevelFull {
+				t.Fatalf("got %+v", acc)
+			}
+		})
+		t.Run("with TOTP and five backup codes", func(t *testing.T) {
+			acc, _ := get(t, full)
+			if acc.TFA.State != api.TFAEnabled || acc.TFA.BackupCodesRemaining != 5 || acc.TFA.EnabledAt == nil ||
+				acc.TFA.ExpiresAt == nil || acc.ElevatedUntil != nil {
+				t.Fatalf("got %+v", acc)
+			}
+		})
+		t.Run("last seen refreshed", func(t *testing.T) {
+			e.Clock.Advance(2 * time.Minute)
+			acc, st := get(t, full)
+			if len(st) != 2 || !strings.HasPrefix(strings.ToUpper(st[1]), "UPDATE") {
+				t.Fatalf("want the lookup and the last-seen refresh, got:\n%s", strings.Join(st, "\n"))
+			}
+			if acc.TFA.State != api.TFAEnabled || acc.TFA.BackupCodesRemaining != 5 {
+				t.Fatalf("got %+v", acc)
+			}
+		})
+		t.Run("elevated", func(t *testing.T) {
+			e.Clock.Advance(30 * time.Second)
+			full.Must(200, "POST", api.PathAccountVerify, map[string]string{"code": code(t, en.secret, e.Clock.Now())})
+			acc, _ := get(t, full)
+			if acc.ElevatedUntil == nil || !acc.ElevatedUntil.After(e.Clock.Now()) {
+				t.Fatalf("got %+v", acc)
+			}
+		})
+		t.Run("enrolment session", func(t *testing.T) {
+			if _, err := e.Server.DB.NewUpdate().Model((*db.User)(nil)).Set("tfa_enforced = ?", true).
+				Where("username_key = ?", "bob").Exec(ctx); err != nil {
+				t.Fatal(err)
+			}
+			c := e.NewClient()
+			var lr api.LoginResponse
+			c.Login("bob", "bob password 1").JSON(t, &lr)
+			if lr.Status != api.StatusEnroll {
+				t.Fatalf("login: %+v", lr)
+			}
+			acc, _ := get(t, c)
+			if acc.TFA.State != api.TFANotEnabled || !acc.TFA.Enforced || acc.Session != db.LevelEnroll {
+				t.Fatalf("got %+v", acc)
+			}
+		})
+	})
+}
