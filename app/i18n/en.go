@@ -482,4 +482,5 @@ var english = map[string]string{
 	"banner.codes_one":                    "Only 1 backup code left. Make new ones before you run out.",
 	"admin.yes":                           "Yes",
 	"admin.no":                            "No",
+	"code.clock_skew":                     "This code was right a few minutes ago: the clock of the device that shows your codes seems to be behind. In its settings, set the date and time to update automatically, then enter the code it shows now.",
 }

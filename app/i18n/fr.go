@@ -483,4 +483,5 @@ var french = map[string]string{
 	"banner.codes_one":                    "Plus qu’un code de secours. Créez-en de nouveaux avant d’en manquer.",
 	"admin.yes":                           "Oui",
 	"admin.no":                            "Non",
+	"code.clock_skew":                     "Ce code était valable il y a quelques minutes\u00a0: l’horloge de l’appareil qui affiche vos codes semble en retard. Dans ses réglages, activez la mise à jour automatique de la date et de l’heure, puis saisissez le code affiché maintenant.",
 }

@@ -40,13 +40,14 @@ func (a Answer) Failed(ctx app.Context, err error, p *Problems) {
 
 // CodeRefused reports whether err is invalid_code. Then the code is
 // typed again: it empties the code (the state *code and the input
-// inputID) and gives the field the error text.
+// inputID) and gives the field the error text, or the clock hint's.
 func CodeRefused(ctx app.Context, err error, p *Problems, code *string, inputID, text string) bool {
 	if !apiclient.Is(err, api.CodeInvalidCode) {
 		return false
 	}
 	*code = ""
 	ClearInputs(ctx, inputID)
-	p.Set("code", api.CodeInvalidCode, text)
+	rule, msg := refusedCode(err, text)
+	p.Set("code", rule, msg)
 	return true
 }

@@ -98,7 +98,8 @@ func StepUpFailed(ctx app.Context, err error, s *StepUp, p *Problems, field, inp
 		s.Asked, s.Code = true, ""
 		ClearInputs(ctx, inputID)
 		*p = Problems{}
-		p.Set(field, api.CodeInvalidCode, i18n.T("error.invalid_code"))
+		rule, msg := refusedCode(err, i18n.T("error.invalid_code"))
+		p.Set(field, rule, msg)
 	default:
 		return false
 	}

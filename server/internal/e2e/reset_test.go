@@ -243,6 +243,11 @@ func TestForgottenPasswordInFrench(t *testing.T) {
 	e.do("open the mailed link", e.openResetLink(link))
 	e.expectLanguage("fr", "new-password page")
 	e.axeInBothLanguages("reset-password")
+	e.do("on a phone", narrow(), chromedp.WaitVisible(chromedp.CSS("#reset-submit")))
+	if !e.js(`document.documentElement.scrollWidth <= window.innerWidth`) {
+		t.Errorf("the French new-password page is wider than a phone's screen")
+	}
+	e.expectNoCut("new-password page on a phone")
 	const newPassword = "une toute nouvelle phrase"
 	e.do("type two different passwords",
 		e.fill("reset-new", newPassword),
@@ -275,5 +280,39 @@ func TestForgottenPasswordInFrench(t *testing.T) {
 	if got := e.text("reset-invalid"); !strings.Contains(got, "déjà utilisé") {
 		t.Errorf("used link: %q", got)
 	}
+	e.noConsoleErrors()
+}
+
+// TestForgotPasswordBeforeWasm: "Forgot password?" is a plain link of the
+// pre-rendered sign-in page, and the two forms of the forgotten password
+// keep, like the sign-in form, a submit made before the WASM runs and
+// send it then (the reset page with the token of its address).
+func TestForgotPasswordBeforeWasm(t *testing.T) {
+	mails := smtptest.Start(t)
+	e := start(t, 60*time.Second, withEnv(config.EnvSMTPURL, mails.URL()))
+	const email = "admin@example.com"
+	e.setEmail("admin", email)
+	hold := e.holdWasm()
+	sent := len(mails.Mails())
+	e.do("follow the link and ask before the WASM runs",
+		chromedp.Navigate(e.URL+"/"), preWasm("signin-page"),
+		chromedp.Click(chromedp.CSS("#signin-forgot")), preWasm("forgot-page"),
+		chromedp.SendKeys(chromedp.CSS("#forgot-login"), "admin\r"),
+	)
+	if a := e.attrs("forgot-submit"); a["aria-busy"] != "true" || e.textNow("forgot-submit") != "Sending…" {
+		t.Errorf("an early submit does not show it is on its way: %v %q", a, e.textNow("forgot-submit"))
+	}
+	e.do("let the WASM run", releaseWasm(), mounted("forgot-page", ""), chromedp.WaitVisible(chromedp.CSS("#forgot-sent-text")))
+	link, _ := resetMail(t, mails, sent, email)
+
+	const newPassword = "typed before the app ran"
+	e.do("type the new password before the WASM runs",
+		chromedp.Navigate(link), preWasm("reset-page"),
+		chromedp.SendKeys(chromedp.CSS("#reset-new"), newPassword),
+		chromedp.SendKeys(chromedp.CSS("#reset-confirm"), newPassword+"\r"),
+	)
+	e.do("let the WASM run", releaseWasm(), mounted("signin-page", ""), chromedp.WaitVisible(chromedp.CSS("#signin-notice")))
+	e.unholdWasm(hold)
+	e.do("sign in with it", e.signIn("admin", newPassword), settingsLoaded())
 	e.noConsoleErrors()
 }
