@@ -98,11 +98,12 @@ type Check struct {
 }
 
 type options struct {
-	bin, out, pgAdmin, engines, phases, cheap string
-	users                                     int
-	scale                                     float64
-	flat                                      time.Duration
-	cold, warm                                int
+	bin, out, pgAdmin, engines, phases, cheap, serverEnv string
+	users                                                int
+	keep                                                 bool
+	scale                                                float64
+	flat                                                 time.Duration
+	cold, warm                                           int
 }
 
 func main() {
@@ -115,6 +116,8 @@ func main() {
 	flag.StringVar(&o.phases, "phases", "signin,cheap,flood,account,firstpaint",
 		"phases to run: signin (configured argon2), cheap (cheap hash), flood, account, firstpaint")
 	flag.StringVar(&o.cheap, "cheap-argon2", "m=64,t=1,p=1", "the cheap hash's parameters")
+	flag.StringVar(&o.serverEnv, "server-env", "", "more environment for the server, comma-separated (e.g. GOGC=50)")
+	flag.BoolVar(&o.keep, "keep", false, "keep the servers' directories and logs (printed)")
 	flag.IntVar(&o.users, "users", 10000, "users seeded per database")
 	long := flag.Bool("long", false, "phases four times longer (bounds in requests and time)")
 	flag.DurationVar(&o.flat, "flat", 0, "also run cheap-hash sign-ins and GET /api/account on SQLite for this long, in 30 s windows (e.g. 5m)")
@@ -199,7 +202,11 @@ func runEngine(ctx context.Context, o options, r *Report, engine, bin string, de
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
+	if o.keep {
+		logf("%s: keeping %s", engine, dir)
+	} else {
+		defer os.RemoveAll(dir)
+	}
 	dbURL := "sqlite:" + filepath.Join(dir, "twofold.db")
 	if engine == "postgres" {
 		u, drop, err := createPostgres(ctx, o.pgAdmin)
@@ -210,6 +217,9 @@ func runEngine(ctx context.Context, o options, r *Report, engine, bin string, de
 		dbURL = u
 	}
 	env := serverEnv{bin: bin, dir: dir, dbURL: dbURL}
+	if o.serverEnv != "" {
+		env.extra = strings.Split(o.serverEnv, ",")
+	}
 	logf("%s: first start (empty database: migrations, key, first admin)", engine)
 	s, err := start(ctx, env)
 	if err != nil {
