@@ -159,10 +159,12 @@ func (h *Hasher) Slots() int { return cap(h.slots) }
 // (serve): the memory of every slot's hash twice over (the hashes in
 // flight, and as much of garbage from the last ones, which the collector
 // frees at the limit rather than at twice the live heap) plus 24 MiB for
-// everything else. Peak RSS stays within 2 × (slots × memory) + 64 MiB,
-// the binary's mapped pages included.
+// everything else, and never below 64 MiB (with cheap hashes, a lower
+// limit would only make the collector run more often). Peak RSS stays
+// within 2 × (slots × memory) + 64 MiB, the binary's mapped pages
+// included.
 func (h *Hasher) MemoryLimit() int64 {
-	return 2*int64(cap(h.slots))*int64(h.params.Memory)<<10 + 24<<20
+	return max(2*int64(cap(h.slots))*int64(h.params.Memory)<<10+24<<20, 64<<20)
 }
 
 // Waiting is the number of hashes waiting for a slot now.
