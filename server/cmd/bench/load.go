@@ -135,7 +135,9 @@ type Phase struct {
 	CPUms       float64        `json:"server_cpu_ms_per_op"`
 	CPUShare    float64        `json:"server_cpu_cores"`
 	PeakRSSMiB  float64        `json:"peak_rss_mib"`
-	// LimitShare is PerSecond over the argon2 limit (sign-ins only).
+	// LimitPerS is the argon2 limit measured right before the phase, and
+	// LimitShare PerSecond over it (sign-ins with the configured hash).
+	LimitPerS  float64 `json:"argon2_limit_per_second,omitempty"`
 	LimitShare float64 `json:"argon2_limit_share,omitempty"`
 	Stalls     int64   `json:"user_pool_stalls,omitempty"`
 }

@@ -98,11 +98,12 @@ type Check struct {
 }
 
 type options struct {
-	bin, out, pgAdmin, engines, phases, cheap string
-	users                                     int
-	scale                                     float64
-	flat                                      time.Duration
-	cold, warm                                int
+	bin, out, pgAdmin, engines, phases, cheap, serverEnv string
+	users                                                int
+	keep                                                 bool
+	scale                                                float64
+	flat                                                 time.Duration
+	cold, warm                                           int
 }
 
 func main() {
@@ -115,6 +116,8 @@ func main() {
 	flag.StringVar(&o.phases, "phases", "signin,cheap,flood,account,firstpaint",
 		"phases to run: signin (configured argon2), cheap (cheap hash), flood, account, firstpaint")
 	flag.StringVar(&o.cheap, "cheap-argon2", "m=64,t=1,p=1", "the cheap hash's parameters")
+	flag.StringVar(&o.serverEnv, "server-env", "", "more environment for the server, comma-separated (e.g. GOGC=50)")
+	flag.BoolVar(&o.keep, "keep", false, "keep the servers' directories and logs (printed)")
 	flag.IntVar(&o.users, "users", 10000, "users seeded per database")
 	long := flag.Bool("long", false, "phases four times longer (bounds in requests and time)")
 	flag.DurationVar(&o.flat, "flat", 0, "also run cheap-hash sign-ins and GET /api/account on SQLite for this long, in 30 s windows (e.g. 5m)")
@@ -156,10 +159,10 @@ func benchmark(ctx context.Context, o options) error {
 	}
 	slots := runtime.NumCPU() // the server's hash slots: one per CPU
 	if has(o.phases, "signin") || has(o.phases, "flood") {
-		r.Hashes = append(r.Hashes, measureHash(ctx, defConf, slots))
+		r.Hashes = append(r.Hashes, logHash(measureHash(ctx, defConf, slots, 3*time.Second)))
 	}
 	if has(o.phases, "cheap") {
-		r.Hashes = append(r.Hashes, measureHash(ctx, cheap, slots))
+		r.Hashes = append(r.Hashes, logHash(measureHash(ctx, cheap, slots, 3*time.Second)))
 	}
 	for _, engine := range []string{"sqlite", "postgres"} {
 		if !has(o.engines, engine) {
@@ -199,7 +202,11 @@ func runEngine(ctx context.Context, o options, r *Report, engine, bin string, de
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
+	if o.keep {
+		logf("%s: keeping %s", engine, dir)
+	} else {
+		defer os.RemoveAll(dir)
+	}
 	dbURL := "sqlite:" + filepath.Join(dir, "twofold.db")
 	if engine == "postgres" {
 		u, drop, err := createPostgres(ctx, o.pgAdmin)
@@ -210,6 +217,9 @@ func runEngine(ctx context.Context, o options, r *Report, engine, bin string, de
 		dbURL = u
 	}
 	env := serverEnv{bin: bin, dir: dir, dbURL: dbURL}
+	if o.serverEnv != "" {
+		env.extra = strings.Split(o.serverEnv, ",")
+	}
 	logf("%s: first start (empty database: migrations, key, first admin)", engine)
 	s, err := start(ctx, env)
 	if err != nil {
@@ -268,16 +278,25 @@ func runEngine(ctx context.Context, o options, r *Report, engine, bin string, de
 		add := func(ph Phase) {
 			ph.Engine, ph.Argon2, ph.Stalls = engine, def.String(), p.stalls.Swap(0)
 			r.Phases = append(r.Phases, ph)
-			logf("%s %s c=%d: %d ok, %d failed, %.1f/s, p50 %.0f ms, p99 %.0f ms, %.1f ms CPU/op, %.0f MiB",
-				engine, ph.Name, ph.Concurrency, ph.OK, ph.Failed, ph.PerSecond, ph.P50ms, ph.P99ms, ph.CPUms, ph.PeakRSSMiB)
+			logf("%s %s c=%d: %d ok, %d failed, %.1f/s (limit %.1f/s), p50 %.0f ms, p99 %.0f ms, %.1f ms CPU/op, %.2f cores, %.0f MiB",
+				engine, ph.Name, ph.Concurrency, ph.OK, ph.Failed, ph.PerSecond, ph.LimitPerS, ph.P50ms, ph.P99ms, ph.CPUms, ph.CPUShare, ph.PeakRSSMiB)
+		}
+		// The machine may be shared: the argon2 limit is measured again
+		// right before each phase (the server idle), so that the share
+		// compares figures taken under the same conditions.
+		measured := func(name string, conc, ops int, t time.Duration) {
+			h := measureHash(ctx, def, slots, 2*time.Second)
+			ph := run(ctx, s, name, conc, ops, t, signin)
+			ph.LimitPerS = h.LimitPerS
+			add(ph)
 		}
 		if has(o.phases, "signin") {
-			add(run(ctx, s, "sign-in", 1, n(40), d(10*time.Second), signin))
-			add(run(ctx, s, "sign-in", 8, n(240), d(15*time.Second), signin))
-			add(run(ctx, s, "sign-in", 32, n(320), d(15*time.Second), signin))
+			measured("sign-in", 1, n(40), d(10*time.Second))
+			measured("sign-in", 8, n(240), d(12*time.Second))
+			measured("sign-in", 32, n(320), d(12*time.Second))
 		}
 		if has(o.phases, "flood") {
-			add(run(ctx, s, "flood", 128, n(512), d(45*time.Second), signin))
+			measured("flood", 128, n(384), d(30*time.Second))
 		}
 		if has(o.phases, "account") {
 			for len(sessions) < 32 {
@@ -356,11 +375,16 @@ func flat(ctx context.Context, o options, r *Report, s *server, _ *client, signi
 	}
 }
 
+func logHash(h Hash) Hash {
+	logf("argon2 %s: one hash %.2f ms, %.2f ms CPU, limit %.1f/s with %d slots", h.Argon2, h.OneMs, h.CPUms, h.LimitPerS, h.Slots)
+	return h
+}
+
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // measureHash times the server's hasher with p: one hash alone (median
-// of a few), then slots hashes at once for a while.
-func measureHash(ctx context.Context, p account.Params, slots int) Hash {
+// of a few), then slots hashes at once for dur.
+func measureHash(ctx context.Context, p account.Params, slots int, dur time.Duration) Hash {
 	h := account.NewHasher(slots, p, 0)
 	enc, _ := h.Hash(ctx, userPassword)
 	var one []time.Duration
@@ -373,7 +397,7 @@ func measureHash(ctx context.Context, p account.Params, slots int) Hash {
 	var ru0, ru1 syscall.Rusage
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
 	done := make(chan int)
-	deadline := time.Now().Add(3 * time.Second)
+	deadline := time.Now().Add(dur)
 	t0 := time.Now()
 	for range slots {
 		go func() {
@@ -394,7 +418,6 @@ func measureHash(ctx context.Context, p account.Params, slots int) Hash {
 	cpu := time.Duration(ru1.Utime.Nano()+ru1.Stime.Nano()-ru0.Utime.Nano()-ru0.Stime.Nano()) * time.Nanosecond
 	out := Hash{Argon2: p.String(), Slots: slots, OneMs: ms(one[len(one)/2]),
 		CPUms: ms(cpu) / float64(total), LimitPerS: float64(total) / wall.Seconds()}
-	logf("argon2 %s: one hash %.2f ms, %.2f ms CPU, limit %.1f/s with %d slots", out.Argon2, out.OneMs, out.CPUms, out.LimitPerS, slots)
 	return out
 }
 

@@ -29,6 +29,7 @@ type server struct {
 type serverEnv struct {
 	bin, dir, dbURL, argon2 string
 	weak                    bool
+	extra                   []string // more variables (-server-env)
 }
 
 // freePort returns a loopback port that was free a moment ago.
@@ -63,6 +64,7 @@ func start(ctx context.Context, e serverEnv) (*server, error) {
 	if e.weak {
 		env = append(env, "TWOFOLD_BENCH_WEAK_ARGON2=1")
 	}
+	env = append(env, e.extra...)
 	logPath := filepath.Join(e.dir, fmt.Sprintf("server-%d.log", port))
 	logf, err := os.Create(logPath)
 	if err != nil {

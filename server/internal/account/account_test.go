@@ -189,3 +189,21 @@ func TestHasherBusyAfterTheWaitBound(t *testing.T) {
 		t.Fatalf("waited %v", d)
 	}
 }
+
+// TestMemoryLimit: the soft memory limit the server sets is every slot's
+// hash memory twice over plus 24 MiB, and never below 64 MiB.
+func TestMemoryLimit(t *testing.T) {
+	for _, tt := range []struct {
+		slots int
+		p     Params
+		want  int64
+	}{
+		{2, DefaultParams, 2*2*19456<<10 + 24<<20},
+		{4, Params{Memory: 65536, Time: 2, Threads: 1}, 2*4*65536<<10 + 24<<20},
+		{2, Params{Memory: 64, Time: 1, Threads: 1}, 64 << 20},
+	} {
+		if got := NewHasher(tt.slots, tt.p, 0).MemoryLimit(); got != tt.want {
+			t.Errorf("%d slots of %s: got %d, want %d", tt.slots, tt.p, got, tt.want)
+		}
+	}
+}

@@ -158,6 +158,18 @@ func (h *Hasher) Params() Params { return h.params }
 // Slots is the number of hashes that may run at once.
 func (h *Hasher) Slots() int { return cap(h.slots) }
 
+// MemoryLimit is the Go runtime's soft memory limit that the server sets
+// (serve): the memory of every slot's hash twice over (the hashes in
+// flight, and as much of garbage from the last ones, which the collector
+// frees at the limit rather than at twice the live heap) plus 24 MiB for
+// everything else, and never below 64 MiB (with cheap hashes, a lower
+// limit would only make the collector run more often). Peak RSS stays
+// within 2 × (slots × memory) + 64 MiB, the binary's mapped pages
+// included.
+func (h *Hasher) MemoryLimit() int64 {
+	return max(2*int64(cap(h.slots))*int64(h.params.Memory)<<10+24<<20, 64<<20)
+}
+
 // Waiting is the number of hashes waiting for a slot now.
 func (h *Hasher) Waiting() int { return int(h.waiting.Load()) }
 

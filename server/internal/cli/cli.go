@@ -128,6 +128,7 @@ func serve(ctx context.Context, env Env) error {
 		return err
 	}
 	defer s.Close()
+	limitMemory(s.Users.Hasher(), logger)
 	if s.UI != nil {
 		logger.Info("console ready", "ui", s.UI.String())
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"twofold/server/internal/config"
 	"twofold/server/internal/db"
 	"twofold/server/internal/servertest"
 	"twofold/server/internal/testdb"
@@ -96,4 +97,24 @@ func TestGetAccountAtMostTwoStatements(t *testing.T) {
 			}
 		})
 	})
+}
+
+// BenchmarkFullSignIn measures a full sign-in (password and TOTP code)
+// through the real router with a cheap hash, so that a CPU profile shows
+// what a sign-in costs besides argon2 (make bench-go; -cpuprofile).
+func BenchmarkFullSignIn(b *testing.B) {
+	e := servertest.Start(b, testdb.SQLite(b), servertest.Options{Vars: map[string]string{
+		config.EnvArgon2: "m=64,t=1,p=1", config.EnvBenchWeakArgon2: "1"}})
+	c := e.NewClient()
+	c.Login(admin, servertest.AdminPassword)
+	var setup api.TOTPSetup
+	c.Must(200, "POST", api.PathTOTPSetup, nil).JSON(b, &setup)
+	c.Must(200, "POST", api.PathTOTPEnable, map[string]string{"code": code(b, setup.Secret, e.Clock.Now())})
+	b.ResetTimer()
+	for b.Loop() {
+		e.Clock.Advance(30 * time.Second)
+		v := e.NewClient()
+		v.Login(admin, servertest.AdminPassword)
+		v.Must(200, "POST", api.PathVerify, map[string]string{"code": code(b, setup.Secret, e.Clock.Now())})
+	}
 }

@@ -24,7 +24,7 @@ import (
 
 // code computes the TOTP code of a base32 secret at t, independently of
 // the server (the test only shares the RFC's algorithm through pquerna/otp).
-func code(t *testing.T, secret string, at time.Time) string {
+func code(t testing.TB, secret string, at time.Time) string {
 	t.Helper()
 	raw, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(secret)
 	if err != nil {

@@ -32,27 +32,55 @@ var ErrNotBuilt = errors.New("web/static/app.wasm is missing: run `make build` f
 type UI struct {
 	files   http.Handler
 	app     *app.Handler
-	wasm    map[string][]byte // by content encoding: "br", "gzip", ""
+	static  fs.FS
+	wasm    map[string]wasmFile // by content encoding: "br", "gzip", ""
 	etag    string
 	Version string
 	pages   pages
 }
 
+// wasmFile is one encoding of app.wasm among the static files.
+type wasmFile struct {
+	name string
+	size int64
+}
+
 // New reads the static files and prepares the go-app handler. The version
-// is a hash of app.wasm, so clients update exactly when the binary changes.
+// is a hash of the build (app.wasm's size and its brotli copy, or app.wasm
+// when there is none), so clients update exactly when the binary changes.
 func New(static fs.FS, opts ...Option) (*UI, error) {
-	raw, err := fs.ReadFile(static, "app.wasm")
+	raw, err := fs.Stat(static, "app.wasm")
 	if err != nil {
 		return nil, ErrNotBuilt
 	}
-	u := &UI{files: http.FileServerFS(static), wasm: map[string][]byte{"": raw}}
+	// The builds are served from the embedded files, not copied to the
+	// heap: a copy would keep ~16 MB alive (and as much again of the
+	// garbage collector's headroom) in every instance.
+	u := &UI{files: http.FileServerFS(static), static: static, wasm: map[string]wasmFile{"": {"app.wasm", raw.Size()}}}
 	for enc, name := range map[string]string{"br": "app.wasm.br", "gzip": "app.wasm.gz"} {
-		if b, err := fs.ReadFile(static, name); err == nil {
-			u.wasm[enc] = b
+		if fi, err := fs.Stat(static, name); err == nil {
+			u.wasm[enc] = wasmFile{name, fi.Size()}
 		}
 	}
-	sum := sha256.Sum256(raw)
-	u.Version = hex.EncodeToString(sum[:10])
+	// The version hashes the brotli build (made from app.wasm by the same
+	// `make build`) with app.wasm's size, rather than the 11 MB of
+	// app.wasm itself, whose pages would then stay resident.
+	sum := sha256.New()
+	fmt.Fprintf(sum, "app.wasm %d\n", raw.Size())
+	src := u.wasm["br"].name
+	if src == "" {
+		src = "app.wasm"
+	}
+	f, err := static.Open(src)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", src, err)
+	}
+	_, err = io.Copy(sum, f)
+	f.Close()
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", src, err)
+	}
+	u.Version = hex.EncodeToString(sum.Sum(nil)[:10])
 	u.etag = `"` + u.Version + `"`
 
 	registerOnce.Do(console.Register)
@@ -89,7 +117,7 @@ func New(static fs.FS, opts ...Option) (*UI, error) {
 		ServiceWorkerTemplate: workerJS,
 		Resources:             resolver{},
 		Version:               u.Version,
-		WasmContentLength:     strconv.Itoa(len(raw)),
+		WasmContentLength:     strconv.FormatInt(raw.Size(), 10),
 	}
 	for _, o := range opts {
 		o(u)
@@ -197,6 +225,12 @@ func (u *UI) serveWasm(w http.ResponseWriter, r *http.Request) {
 	}
 	enc := pickEncoding(r.Header.Get("Accept-Encoding"), u.wasm)
 	body := u.wasm[enc]
+	f, err := u.static.Open(body.name)
+	if err != nil {
+		http.Error(w, "app.wasm is missing", http.StatusInternalServerError)
+		return
+	}
+	defer f.Close()
 	h := w.Header()
 	h.Set("Content-Type", "application/wasm")
 	h.Set("Vary", "Accept-Encoding")
@@ -211,16 +245,16 @@ func (u *UI) serveWasm(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	h.Set("Content-Length", strconv.Itoa(len(body)))
+	h.Set("Content-Length", strconv.FormatInt(body.size, 10))
 	w.WriteHeader(http.StatusOK)
 	if r.Method == http.MethodGet {
-		w.Write(body)
+		io.Copy(w, f)
 	}
 }
 
 // pickEncoding chooses br, then gzip, then identity among what the client
 // accepts (q=0 refuses) and what was built.
-func pickEncoding(accept string, have map[string][]byte) string {
+func pickEncoding(accept string, have map[string]wasmFile) string {
 	ok := map[string]bool{}
 	for _, part := range strings.Split(accept, ",") {
 		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
@@ -244,9 +278,9 @@ func pickEncoding(accept string, have map[string][]byte) string {
 // String describes the build.
 func (u *UI) String() string {
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "version %s, app.wasm %d bytes", u.Version, len(u.wasm[""]))
+	fmt.Fprintf(&b, "version %s, app.wasm %d bytes", u.Version, u.wasm[""].size)
 	if br, ok := u.wasm["br"]; ok {
-		fmt.Fprintf(&b, " (brotli %d)", len(br))
+		fmt.Fprintf(&b, " (brotli %d)", br.size)
 	}
 	return b.String()
 }

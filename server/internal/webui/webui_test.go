@@ -154,3 +154,16 @@ func TestServiceWorker(t *testing.T) {
 		t.Fatalf("page does not load %s", pagePath)
 	}
 }
+
+// TestVersionFollowsTheBrotliBuild: with a brotli copy, the version hashes
+// it (and app.wasm's size) instead of reading app.wasm, whose pages would
+// then stay resident: another brotli build changes it.
+func TestVersionFollowsTheBrotliBuild(t *testing.T) {
+	a, _ := New(fakeStatic())
+	other := fakeStatic()
+	other["app.wasm.br"] = &fstest.MapFile{Data: []byte("brotli of another build")}
+	b, _ := New(other)
+	if a.Version == b.Version {
+		t.Fatalf("another brotli build kept version %s", a.Version)
+	}
+}
