@@ -491,3 +491,25 @@ func TestPasskeysNeedAHostName(t *testing.T) {
 		t.Fatalf("register on an IP address: %d %s", r.Status, r.Body)
 	}
 }
+
+// The 2FA expiry applies to TOTP only: keys do not turn 2FA "expired".
+func TestPasskeysDoNotExpire(t *testing.T) {
+	testdb.Engines(t, func(t *testing.T, dbURL string) {
+		e := startKeys(t, dbURL)
+		_, auth, _ := keyUser(t, e, "ann")
+		e.Clock.Advance(200 * 24 * time.Hour)
+		c := passwordStep(t, e, "ann")
+		if r := signInWithKey(t, c, auth); r.Status != 200 {
+			t.Fatalf("sign-in after 200 days: %d %s", r.Status, r.Body)
+		}
+		acc := accountOf(t, c)
+		if acc.TFA.State != api.TFAEnabled || acc.TFA.ExpiresAt != nil {
+			t.Fatalf("2FA with a key after 200 days: %+v", acc.TFA)
+		}
+		for _, n := range acc.Notices {
+			if n.Kind == api.NoticeTFAExpired || n.Kind == api.NoticeTFAExpiring {
+				t.Fatalf("expiry notice for a key: %+v", n)
+			}
+		}
+	})
+}
