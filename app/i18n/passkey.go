@@ -59,6 +59,7 @@ var passkeyEnglish = map[string]string{
 	"signin.passkey.busy":             "Waiting for your passkey…",
 	"signin.passkey.off":              "Signing in with a passkey alone is turned off for this account: sign in with your password.",
 	"signin.passkey.refused":          "This passkey was not accepted.",
+	"passkey.add_totp":                "Also use an authenticator app",
 }
 
 var passkeyFrench = map[string]string{
@@ -109,4 +110,5 @@ var passkeyFrench = map[string]string{
 	"signin.passkey.busy":             "En attente de votre clé d’accès…",
 	"signin.passkey.off":              "La connexion avec une clé d’accès seule est désactivée pour ce compte\u00a0: connectez-vous avec votre mot de passe.",
 	"signin.passkey.refused":          "Cette clé d’accès n’a pas été acceptée.",
+	"passkey.add_totp":                "Utiliser aussi une application d’authentification",
 }
