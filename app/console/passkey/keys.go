@@ -147,10 +147,10 @@ func (k *Keys) renderKey(key api.Passkey) app.UI {
 			app.P().Class("muted").Text(i18n.T("passkey.created", "date", formatDate(key.CreatedAt))+" · "+used),
 		),
 		app.Div().Class("passkey-actions").Body(
-			app.Button().ID("passkey-rename-"+id).Type("button").Class("btn btn-secondary btn-small").
+			app.Button().ID("passkey-rename-"+id).Type("button").Class("btn btn-secondary btn-sm").
 				Aria("label", i18n.T("passkey.rename")+" "+key.Name).Disabled(k.Offline).
 				OnClick(func(ctx app.Context, e app.Event) { k.open(dialogRename, key) }).Text(i18n.T("passkey.rename")),
-			app.Button().ID("passkey-remove-"+id).Type("button").Class("btn btn-danger btn-small").
+			app.Button().ID("passkey-remove-"+id).Type("button").Class("btn btn-danger btn-sm").
 				Aria("label", i18n.T("passkey.remove")+" "+key.Name).Disabled(k.Offline).
 				OnClick(func(ctx app.Context, e app.Event) { k.open(dialogRemove, key) }).Text(i18n.T("passkey.remove")),
 		),
