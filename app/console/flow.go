@@ -20,6 +20,7 @@ var handoff struct {
 	hint        string
 	mailFailed  bool // 503: the code could not be sent
 	resendAfter int  // seconds before a new code may be asked for
+	methods     []string
 }
 
 // flash is a notice for the next page (why the browser was sent to the

@@ -9,6 +9,7 @@ import (
 	"twofold/app/browser"
 	"twofold/app/console/backupcode"
 	"twofold/app/console/form"
+	"twofold/app/console/passkey"
 	"twofold/app/console/totp"
 	"twofold/app/i18n"
 	"twofold/app/widget"
@@ -371,6 +372,14 @@ func (p *settings) renderSecurity() app.UI {
 		&tfaSecurity{
 			TFA: p.account.TFA, Offline: p.offline,
 			OnRenew: p.openEnrol, OnRegenerate: p.openRegenerate, OnDisable: p.openDisable,
+		},
+		&passkey.Keys{
+			Account: p.account, Offline: p.offline, OnSignedOut: sessionExpired,
+			OnAccount: func(ctx app.Context, acc *api.Account) { p.show(acc) },
+			OnCodes: func(ctx app.Context, codes []string) {
+				p.returnFocus = "passkeys-title"
+				p.codes, p.dialog = codes, dialogCodes
+			},
 		},
 	)
 }

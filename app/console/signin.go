@@ -8,6 +8,7 @@ import (
 	"twofold/app/apiclient"
 	"twofold/app/console/emailcode"
 	"twofold/app/console/form"
+	"twofold/app/console/passkey"
 	"twofold/app/i18n"
 	"twofold/app/widget"
 	"twofold/shared/api"
@@ -113,6 +114,7 @@ func (p *signIn) Render() app.UI {
 						}.UI(),
 					),
 				),
+				&passkey.SignIn{OnSignedIn: func(ctx app.Context, resp *api.LoginResponse) { goTo(ctx, PathSettings) }},
 				// A plain link: it works in the pre-rendered page too.
 				app.P().Class("auth-back").Body(
 					app.A().ID("signin-forgot").Href(PathForgotPassword).
@@ -168,7 +170,7 @@ func (p *signIn) send(ctx app.Context) {
 				return
 			}
 			p.password = ""
-			handoff.method, handoff.hint = resp.Method, resp.EmailHint
+			handoff.method, handoff.hint, handoff.methods = resp.Method, resp.EmailHint, resp.Methods
 			handoff.mailFailed, handoff.resendAfter = false, resp.ResendAfter
 			if resp.Method == api.MethodEmail && resp.ResendAfter <= 0 {
 				handoff.resendAfter = int(emailcode.Cooldown / time.Second)

@@ -53,6 +53,14 @@ func (t *tfaState) Render() app.UI {
 		state,
 		status,
 		app.P().ID("tfa-help").Class("muted tfa-help").Text(help),
+		// 2FA on with security keys alone: the authenticator app can be
+		// added too.
+		app.If(t.TFA.State == api.TFAEnabled && !t.TFA.TOTP && t.TFA.Passkeys > 0, func() app.UI {
+			return widget.Button{
+				ID: "tfa-add-totp", Label: i18n.T("passkey.add_totp"), Type: "button", Kind: widget.ButtonSecondary,
+				OnClick: t.OnEnable, Disabled: t.Offline,
+			}.UI()
+		}),
 		app.If(t.TFA.Enforced && t.TFA.State == api.TFANotEnabled, func() app.UI {
 			return app.P().Class("muted").Text(i18n.T("tfa.enforced"))
 		}),

@@ -1,10 +1,14 @@
 package console
 
 import (
+	"slices"
+
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"twofold/app/apiclient"
+	"twofold/app/browser"
 	"twofold/app/console/emailcode"
+	"twofold/app/console/passkey"
 	"twofold/app/console/totp"
 	"twofold/app/i18n"
 	"twofold/app/widget"
@@ -27,6 +31,8 @@ type verifyPage struct {
 	sent        bool
 	resendAfter int
 	backBusy    bool
+	// methods are the second factors the pending sign-in accepts.
+	methods []string
 }
 
 func newVerify() *verifyPage { return &verifyPage{} }
@@ -48,11 +54,12 @@ func (p *verifyPage) OnNav(ctx app.Context) {
 	takeArrival(ctx, "")
 	p.method = methodOf(ctx.Page().URL().Query().Get("method"))
 	p.hint, p.mailFailed, p.sent, p.resendAfter, p.ready = "", false, false, 0, false
+	p.methods = nil
 	if handoff.method != "" && handoff.method == p.method {
 		p.hint, p.mailFailed, p.resendAfter = handoff.hint, handoff.mailFailed, handoff.resendAfter
-		p.sent, p.ready = !handoff.mailFailed, true
+		p.sent, p.ready, p.methods = !handoff.mailFailed, true, handoff.methods
 	}
-	handoff.method, handoff.hint, handoff.mailFailed, handoff.resendAfter = "", "", false, 0
+	handoff.method, handoff.hint, handoff.mailFailed, handoff.resendAfter, handoff.methods = "", "", false, 0, nil
 	ready := p.ready
 	ctx.Async(func() {
 		if acc, err := apiclient.Account(ctx); err == nil {
@@ -71,7 +78,7 @@ func (p *verifyPage) OnNav(ctx app.Context) {
 func (p *verifyPage) restore(ctx app.Context, pend *api.Pending, err error) {
 	switch {
 	case err == nil && methodOf(pend.Method) != "":
-		p.method, p.hint, p.resendAfter = pend.Method, pend.EmailHint, pend.ResendAfter
+		p.method, p.hint, p.resendAfter, p.methods = pend.Method, pend.EmailHint, pend.ResendAfter, pend.Methods
 		p.sent = pend.ResendAfter > 0
 	case apiclient.SignedOut(err) && p.method != "":
 		sessionExpired(ctx)
@@ -84,7 +91,7 @@ func (p *verifyPage) restore(ctx app.Context, pend *api.Pending, err error) {
 
 // methodOf returns m if it is a second-step method the page knows, or "".
 func methodOf(m string) string {
-	if m == api.MethodTOTP || m == api.MethodEmail {
+	if m == api.MethodTOTP || m == api.MethodEmail || m == api.MethodPasskey {
 		return m
 	}
 	return ""
@@ -100,6 +107,14 @@ func (p *verifyPage) Render() app.UI {
 		body = loadingCard(i18n.T("page.loading"))
 	case p.navigated && !p.ready:
 		body = loadingCard(i18n.T("verify.submitting"))
+	case p.method == api.MethodPasskey || slices.Contains(p.methods, api.MethodPasskey) && browser.WebAuthn():
+		// The key first (it cannot be phished); the codes on the same page.
+		title, intro = i18n.T("verify.passkey.title"), i18n.T("verify.passkey.intro")
+		body = app.Div().Body(
+			&passkey.VerifyKey{OnVerified: p.verified, OnExpired: sessionExpired},
+			app.H2().ID("verify-other").Class("section-title").Text(i18n.T("verify.passkey.other")),
+			&totp.VerifyForm{OnVerified: p.verified, OnExpired: sessionExpired, NoFocus: true},
+		)
 	case p.method == api.MethodTOTP:
 		title, intro = i18n.T("verify.totp.title"), i18n.T("verify.totp.intro")
 		body = &totp.VerifyForm{OnVerified: p.verified, OnExpired: sessionExpired}

@@ -2,15 +2,18 @@ package form
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"twofold/app/apiclient"
+	"twofold/app/browser"
 	"twofold/app/i18n"
 	"twofold/app/widget"
 	"twofold/shared/api"
+	"twofold/shared/passkey"
 )
 
 // StepUpDialog confirms an action that is a step-up (API.md, "Step-up"):
@@ -29,6 +32,9 @@ type StepUpDialog struct {
 	// Submit and Submitting label the action's button, idle and busy;
 	// Kind is its kind (primary when empty).
 	Submit, Submitting, Kind string
+	// Fields are the action's own fields, shown before the step-up's
+	// (nil: none).
+	Fields app.UI
 	// Send makes the request with the step-up (its code empty when the
 	// session is elevated) and returns what to do once it succeeded. It
 	// runs outside the UI goroutine.
@@ -98,9 +104,19 @@ func (c *StepUpDialog) Render() app.UI {
 			app.Form().ID(c.id("form")).Class("form").NoValidate(true).OnSubmit(c.submit).Body(
 				widget.Alert{ID: c.id("error"), Text: c.errs.Alert}.UI(),
 				app.P().ID(c.id("text")).Text(c.Text),
+				app.If(c.Fields != nil, func() app.UI { return c.Fields }),
 				app.If(c.Reason, func() app.UI {
 					return ReasonField(c.id("reason"), c.reason, c.errs.Msg("reason"),
 						func(ctx app.Context, e app.Event) { c.reason = widget.InputValue(ctx) })
+				}),
+				app.If(c.stepUp.NeedsCode(c.Account) && KeyUsable(c.Account), func() app.UI {
+					return app.Div().Class("stepup-passkey").Body(
+						widget.Button{
+							ID: c.id("passkey"), Label: i18n.T("passkey.use"), BusyLabel: i18n.T("passkey.using"),
+							Type: "button", Kind: widget.ButtonSecondary, Busy: c.busy, OnClick: c.useKey,
+						}.UI(),
+						app.P().Class("hint").Text(i18n.T("passkey.stepup.or")),
+					)
 				}),
 				app.If(c.stepUp.NeedsCode(c.Account), func() app.UI {
 					return StepUpCodeField(c.id("code"), c.stepUp.Code, c.errs.Msg("code"),
@@ -173,17 +189,16 @@ func (c *StepUpDialog) submit(ctx app.Context, e app.Event) {
 		return
 	}
 	c.busy = true
-	send := c.Send
-	if c.SendConfirmed != nil {
-		confirmed := Confirmed{StepUp: req, Reason: reason}
-		send = func(ctx context.Context, _ api.StepUp) (func(app.Context), error) {
-			return c.SendConfirmed(ctx, confirmed)
-		}
-	}
+	send := c.sender(reason)
 	ctx.Async(func() {
 		done, err := send(ctx, req)
 		ctx.Dispatch(func(ctx app.Context) {
 			c.busy = false
+			if alert := KeyAlert(err); alert != "" {
+				c.errs = Problems{Alert: alert}
+				FocusLater(ctx, c.id("error"))
+				return
+			}
 			if err != nil {
 				c.answer().Failed(ctx, err, &c.errs)
 				return
@@ -191,6 +206,78 @@ func (c *StepUpDialog) submit(ctx app.Context, e app.Event) {
 			done(ctx)
 		})
 	})
+}
+
+// sender is the request the dialog makes: Send, or SendConfirmed with the
+// reason.
+func (c *StepUpDialog) sender(reason string) func(ctx context.Context, req api.StepUp) (func(app.Context), error) {
+	if c.SendConfirmed == nil {
+		return c.Send
+	}
+	return func(ctx context.Context, req api.StepUp) (func(app.Context), error) {
+		return c.SendConfirmed(ctx, Confirmed{StepUp: req, Reason: reason})
+	}
+}
+
+// useKey confirms with a security key instead of a code: a challenge of
+// this session, the browser's assertion, then the request with it.
+func (c *StepUpDialog) useKey(ctx app.Context, e app.Event) {
+	if c.busy {
+		return
+	}
+	reason := strings.TrimSpace(c.reason)
+	if c.Reason && utf8.RuneCountInString(reason) > api.MaxReasonLen {
+		c.errs = Problems{}
+		c.errs.SetRule("reason", "max="+Itoa(api.MaxReasonLen))
+		FocusLater(ctx, c.id("reason"))
+		return
+	}
+	c.busy, c.errs = true, Problems{}
+	send := c.sender(reason)
+	ctx.Async(func() {
+		var done func(app.Context)
+		opts, err := apiclient.PasskeyChallenge(ctx)
+		var a *passkey.Assertion
+		if err == nil {
+			a, err = browser.GetKey(*opts)
+		}
+		if err == nil {
+			done, err = send(ctx, api.StepUp{Passkey: a})
+		}
+		ctx.Dispatch(func(ctx app.Context) {
+			c.busy = false
+			switch {
+			case err == nil:
+				done(ctx)
+			case KeyAlert(err) != "":
+				c.errs = Problems{Alert: KeyAlert(err)}
+				FocusLater(ctx, c.id("error"))
+			default:
+				c.answer().Failed(ctx, err, &c.errs)
+			}
+		})
+	})
+}
+
+// KeyUsable reports whether acc can confirm with a security key here.
+func KeyUsable(acc *api.Account) bool {
+	return acc != nil && acc.TFA.Passkeys > 0 && acc.PasskeysAvailable && browser.WebAuthn()
+}
+
+// KeyAlert is the message of a browser's failed security-key call, or ""
+// for an error of the server.
+func KeyAlert(err error) string {
+	switch {
+	case err == nil:
+		return ""
+	case errors.Is(err, browser.ErrKeyCancelled):
+		return i18n.T("passkey.cancelled")
+	case errors.Is(err, browser.ErrKeyFailed):
+		return i18n.T("passkey.failed")
+	case errors.Is(err, browser.ErrNoWebAuthn):
+		return i18n.T("passkey.unsupported")
+	}
+	return ""
 }
 
 // answer is how the dialog shows a failed request: a wrong or missing

@@ -23,13 +23,19 @@ type VerifyForm struct {
 	OnVerified func(ctx app.Context, resp *api.LoginResponse)
 	// OnExpired: the pending sign-in is gone (10 minutes, or none).
 	OnExpired func(ctx app.Context)
+	// NoFocus: another way comes first on the page (a security key).
+	NoFocus bool
 
 	verify     form.Verify
 	backupHelp bool
 }
 
 // OnMount puts the focus in the code field: it is the page's one task.
-func (c *VerifyForm) OnMount(ctx app.Context) { form.FocusLater(ctx, form.VerifyCodeID) }
+func (c *VerifyForm) OnMount(ctx app.Context) {
+	if !c.NoFocus {
+		form.FocusLater(ctx, form.VerifyCodeID)
+	}
+}
 
 func (c *VerifyForm) Render() app.UI {
 	helpClass := "hint backup-help"

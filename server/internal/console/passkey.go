@@ -117,6 +117,7 @@ func (h *Handlers) PasskeyRegister(w http.ResponseWriter, r *http.Request) error
 	}
 	var key *db.Passkey
 	var codes []string
+	var refused error
 	err := h.DB.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		if err := h.DB.LockUser(ctx, tx, a.User.ID); err != nil {
 			return err
@@ -126,8 +127,12 @@ func (h *Handlers) PasskeyRegister(w http.ResponseWriter, r *http.Request) error
 			return err
 		}
 		if key, err = h.Passkeys.FinishRegistration(ctx, tx, a.User, a.Session.ID, req.Name, &req.Credential); err != nil {
-			if errors.Is(err, passkey.ErrInvalid) {
+			if errors.Is(err, passkey.ErrInvalid) || errors.Is(err, passkey.ErrDuplicate) {
+				// Commit the used challenge: it works once, even for a
+				// refused credential.
 				httpx.LogFrom(r).Info("security key not registered", "cause", err.Error())
+				refused = err
+				return nil
 			}
 			return err
 		}
@@ -141,6 +146,9 @@ func (h *Handlers) PasskeyRegister(w http.ResponseWriter, r *http.Request) error
 		}
 		return h.Audit.Record(ctx, tx, a.User.ID, audit.PasskeyAdded, origin(r), key.Name)
 	})
+	if err == nil {
+		err = refused
+	}
 	if err != nil {
 		return passkeyError(err)
 	}

@@ -491,3 +491,59 @@ func TestPasskeysNeedAHostName(t *testing.T) {
 		t.Fatalf("register on an IP address: %d %s", r.Status, r.Body)
 	}
 }
+
+// The 2FA expiry applies to TOTP only: keys do not turn 2FA "expired".
+func TestPasskeysDoNotExpire(t *testing.T) {
+	testdb.Engines(t, func(t *testing.T, dbURL string) {
+		e := startKeys(t, dbURL)
+		_, auth, _ := keyUser(t, e, "ann")
+		e.Clock.Advance(200 * 24 * time.Hour)
+		c := passwordStep(t, e, "ann")
+		if r := signInWithKey(t, c, auth); r.Status != 200 {
+			t.Fatalf("sign-in after 200 days: %d %s", r.Status, r.Body)
+		}
+		acc := accountOf(t, c)
+		if acc.TFA.State != api.TFAEnabled || acc.TFA.ExpiresAt != nil {
+			t.Fatalf("2FA with a key after 200 days: %+v", acc.TFA)
+		}
+		for _, n := range acc.Notices {
+			if n.Kind == api.NoticeTFAExpired || n.Kind == api.NoticeTFAExpiring {
+				t.Fatalf("expiry notice for a key: %+v", n)
+			}
+		}
+	})
+}
+
+// A registration challenge works once, even for a refused credential, and
+// a credential made for another origin is refused.
+func TestPasskeyRegistrationRefused(t *testing.T) {
+	testdb.Engines(t, func(t *testing.T, dbURL string) {
+		e := startKeys(t, dbURL)
+		password := "a long password for ann"
+		if _, err := e.Server.Users.Create(context.Background(), e.Server.DB, userNamed("ann", password)); err != nil {
+			t.Fatal(err)
+		}
+		c := e.NewClient()
+		c.Login("ann", password)
+		// No registration begun: nothing to finish.
+		auth := passkeytest.New(keysURL, keysRPID)
+		att, _ := auth.Create(t, sp.CreationOptions{Challenge: []byte("made up"), User: sp.User{ID: []byte{1}}})
+		if r := c.Do("POST", api.PathPasskeys, api.PasskeyRegister{Name: "k", Credential: *att}); r.Status != 401 || r.Code() != api.CodeInvalidCode {
+			t.Fatalf("finish without begin: %d %s", r.Status, r.Body)
+		}
+		var begin api.PasskeyCreation
+		c.Must(200, "POST", api.PathPasskeyRegister, nil).JSON(t, &begin)
+		evil := passkeytest.New("http://evil.example", keysRPID)
+		bad, _ := evil.Create(t, begin.PublicKey)
+		if r := c.Do("POST", api.PathPasskeys, api.PasskeyRegister{Name: "k", Credential: *bad}); r.Status != 401 || r.Code() != api.CodeInvalidCode {
+			t.Fatalf("credential of another origin: %d %s", r.Status, r.Body)
+		}
+		good, _ := auth.Create(t, begin.PublicKey)
+		if r := c.Do("POST", api.PathPasskeys, api.PasskeyRegister{Name: "k", Credential: *good}); r.Status != 401 {
+			t.Fatalf("second answer to one challenge: %d %s", r.Status, r.Body)
+		}
+		if acc := accountOf(t, c); acc.TFA.Passkeys != 0 {
+			t.Fatalf("keys: %d", acc.TFA.Passkeys)
+		}
+	})
+}

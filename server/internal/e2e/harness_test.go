@@ -127,6 +127,13 @@ func (e *env) startServer(static fs.FS, extra map[string]string) {
 		t.Fatal(err)
 	}
 	e.URL = "http://" + ln.Addr().String()
+	if pub := extra[config.EnvPublicURL]; strings.Contains(pub, "{port}") {
+		// A public URL under another host name (WebAuthn needs one, not
+		// an IP address): the browser opens it, the server listens here.
+		_, port, _ := net.SplitHostPort(ln.Addr().String())
+		e.URL = strings.ReplaceAll(pub, "{port}", port)
+		extra[config.EnvPublicURL] = e.URL
+	}
 	dir := t.TempDir()
 	vars := map[string]string{
 		config.EnvAddr:          ln.Addr().String(),

@@ -555,7 +555,8 @@ func (s *Service) Delete(ctx context.Context, tx bun.Tx, userID, id int64) (*db.
 }
 
 // DeleteAll removes every key of userID within tx (2FA turned off or reset)
-// and returns how many there were.
+// and returns how many there were. It needs no relying party, so the
+// command line's administrator operations call it on a nil *Service.
 func (s *Service) DeleteAll(ctx context.Context, tx bun.Tx, userID int64) (int, error) {
 	res, err := tx.NewDelete().Model((*db.Passkey)(nil)).Where("user_id = ?", userID).Exec(ctx)
 	if err != nil {
