@@ -112,7 +112,7 @@ func (p *verifyPage) Render() app.UI {
 		title, intro = i18n.T("verify.passkey.title"), i18n.T("verify.passkey.intro")
 		body = app.Div().Body(
 			&passkey.VerifyKey{OnVerified: p.verified, OnExpired: sessionExpired},
-			app.H2().ID("verify-other").Class("section-title").Text(i18n.T("verify.passkey.other")),
+			app.H2().ID("verify-other").Class("section-title verify-other").Text(i18n.T("verify.passkey.other")),
 			&totp.VerifyForm{OnVerified: p.verified, OnExpired: sessionExpired, NoFocus: true},
 		)
 	case p.method == api.MethodTOTP:

@@ -83,6 +83,7 @@ func TestPasskeyJourney(t *testing.T) {
 	if got := e.text("passkeys-list"); !strings.Contains(got, "Laptop") || !strings.Contains(got, "never used") {
 		t.Errorf("key list: %q", got)
 	}
+	e.snapshot("security-keys")
 	e.axeInBothLanguages("security tab with a key")
 
 	// Sign out; password, then the key offered first.
@@ -96,6 +97,7 @@ func TestPasskeyJourney(t *testing.T) {
 	if got := e.text("verify-passkey"); got != "Use your security key" {
 		t.Errorf("key button: %q", got)
 	}
+	e.snapshot("verify-key")
 	e.axe("verify with a key")
 	e.do("use the key", chromedp.Click(chromedp.CSS("#verify-passkey")), settingsLoaded())
 
@@ -116,6 +118,7 @@ func TestPasskeyJourney(t *testing.T) {
 
 	// Passwordless: "Sign in with a passkey" on the sign-in page.
 	e.do("sign out", e.signOut())
+	e.snapshot("signin-passkey")
 	e.do("sign in with a passkey",
 		chromedp.WaitVisible(chromedp.CSS("#signin-passkey")),
 		chromedp.Click(chromedp.CSS("#signin-passkey")),
