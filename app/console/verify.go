@@ -113,7 +113,8 @@ func (p *verifyPage) Render() app.UI {
 		body = app.Div().Body(
 			&passkey.VerifyKey{OnVerified: p.verified, OnExpired: sessionExpired},
 			app.H2().ID("verify-other").Class("section-title verify-other").Text(i18n.T("verify.passkey.other")),
-			&totp.VerifyForm{OnVerified: p.verified, OnExpired: sessionExpired, NoFocus: true},
+			&totp.VerifyForm{OnVerified: p.verified, OnExpired: sessionExpired, NoFocus: true,
+				BackupOnly: len(p.methods) > 0 && !slices.Contains(p.methods, api.MethodTOTP)},
 		)
 	case p.method == api.MethodTOTP:
 		title, intro = i18n.T("verify.totp.title"), i18n.T("verify.totp.intro")

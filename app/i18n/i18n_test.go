@@ -108,6 +108,7 @@ func TestCatalogsComplete(t *testing.T) {
 	same := map[string]bool{
 		"app.name": true, "tfa.badge": true, "time.seconds_short": true,
 		"emailcode.code.placeholder": true, "totp.enrol.code.placeholder": true,
+		"verify.backup_only.code.placeholder": true,
 	}
 	for _, lang := range Languages {
 		if lang == English {

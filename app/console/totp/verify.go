@@ -25,6 +25,9 @@ type VerifyForm struct {
 	OnExpired func(ctx app.Context)
 	// NoFocus: another way comes first on the page (a security key).
 	NoFocus bool
+	// BackupOnly: the user has security keys and no authenticator app, so
+	// the field takes a backup code only.
+	BackupOnly bool
 
 	verify     form.Verify
 	backupHelp bool
@@ -42,11 +45,18 @@ func (c *VerifyForm) Render() app.UI {
 	if !c.backupHelp {
 		helpClass += " is-hidden"
 	}
+	field := widget.Field{
+		Label: i18n.T("verify.totp.code.label"), Placeholder: i18n.T("verify.totp.code.placeholder"),
+		Hint: i18n.T("verify.totp.code.hint"),
+	}
+	if c.BackupOnly {
+		field = widget.Field{
+			Label: i18n.T("verify.backup_only.code.label"), Placeholder: i18n.T("verify.backup_only.code.placeholder"),
+			Hint: i18n.T("verify.backup_only.code.hint"),
+		}
+	}
 	return c.verify.Form(c.submit,
-		widget.Field{
-			Label: i18n.T("verify.totp.code.label"), Placeholder: i18n.T("verify.totp.code.placeholder"),
-			Hint: i18n.T("verify.totp.code.hint"),
-		},
+		field,
 		app.Div().Class("backup").Body(
 			app.Button().ID("verify-backup-toggle").Type("button").Class("link-button").
 				Aria("expanded", c.backupHelp).Aria("controls", "verify-backup-help").

@@ -97,6 +97,14 @@ func TestPasskeyJourney(t *testing.T) {
 	if got := e.text("verify-passkey"); got != "Use your security key" {
 		t.Errorf("key button: %q", got)
 	}
+	// A user with a key and no authenticator app: the field takes backup codes.
+	label, err := chromedp.Run(e.ctx, chromedp.Evaluate[string](`document.querySelector('label[for="verify-code"]').textContent.trim()`))
+	if err != nil {
+		t.Fatalf("code field's label: %v", err)
+	}
+	if label != "Backup code" {
+		t.Errorf("code field label for a key-only user: %q, want %q", label, "Backup code")
+	}
 	e.snapshot("verify-key")
 	e.axe("verify with a key")
 	e.do("use the key", chromedp.Click(chromedp.CSS("#verify-passkey")), settingsLoaded())
