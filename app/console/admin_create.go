@@ -27,6 +27,12 @@ var createFields = []form.Field{
 // (optional), administrator or not, an optional reason and the
 // administrator's step-up. The server makes the password; the dialog
 // shows it once, with a copy button.
+//
+// Like the backup codes' dialog, the password cannot be lost by accident:
+// once it is shown, the dialog closes at once only after Copy or with "I
+// have saved the password". Before that, Escape, × and the link to the
+// user's page ask first, below the password, which stays readable; the
+// browser asks before leaving the page.
 type adminCreate struct {
 	app.Compo
 
@@ -43,11 +49,89 @@ type adminCreate struct {
 	// created is the answer: the new user and the password shown once.
 	created *api.AdminUserCreated
 	copyMsg string
+	// saved: the password was copied (or there is none to show).
+	saved bool
+	// asking: Escape, × or the user's page came before the password was
+	// saved; the dialog asks whether to close. leaveTo is the page to
+	// open once answered ("" closes the dialog).
+	asking  bool
+	leaveTo string
+	// ctx is the component's own context (the focus moves after updates
+	// that remove the button clicked).
+	ctx app.Context
+	// stopAsking removes the question the browser asks before leaving the
+	// page while the password is not saved.
+	stopAsking func()
 }
 
 // OnMount opens the dialog on its first field.
 func (c *adminCreate) OnMount(ctx app.Context) {
+	c.ctx = ctx
+	c.stopAsking = browser.OnBeforeUnload(func() bool { return c.created != nil && !c.saved })
 	widget.ShowModal(ctx, "create-dialog", "create-username")
+}
+
+// OnDismount stops asking before leaving the page.
+func (c *adminCreate) OnDismount() {
+	if c.stopAsking != nil {
+		c.stopAsking()
+		c.stopAsking = nil
+	}
+}
+
+// close is Escape and ×: before the user is made, or once the password
+// was saved, it closes; otherwise it asks first (and goes on asking: only
+// an answer closes).
+func (c *adminCreate) close(ctx app.Context, e app.Event) {
+	if c.created == nil || c.saved {
+		c.OnClose(ctx, e)
+		return
+	}
+	c.leaveTo = ""
+	c.ask()
+}
+
+// openUser is the link to the new user's page: it asks first while the
+// password is not saved.
+func (c *adminCreate) openUser(ctx app.Context, e app.Event) {
+	if c.saved {
+		return
+	}
+	// go-app opens links from the window's click handler, which does not
+	// look at defaultPrevented: the click stops here.
+	e.PreventDefault()
+	e.Call("stopPropagation")
+	c.leaveTo = adminUserPath(c.created.User.ID)
+	c.ask()
+}
+
+func (c *adminCreate) ask() {
+	c.asking = true
+	c.ctx.Defer(func(app.Context) { focusElement("create-keep") })
+}
+
+// keep answers the question: back to the password, which is to be saved.
+func (c *adminCreate) keep(ctx app.Context, e app.Event) {
+	c.asking, c.leaveTo = false, ""
+	c.ctx.Defer(func(app.Context) { focusElement("create-copy") })
+}
+
+// confirmed answers the question: the password is saved; the dialog
+// closes, or the user's page opens.
+func (c *adminCreate) confirmed(ctx app.Context, e app.Event) {
+	c.saved, c.asking = true, false
+	if c.leaveTo != "" {
+		ctx.Navigate(c.leaveTo)
+		return
+	}
+	c.OnClose(ctx, e)
+}
+
+// focusElement moves the focus to the element id, if it is there.
+func focusElement(id string) {
+	if el := app.Window().GetElementByID(id); el.Truthy() {
+		el.Call("focus")
+	}
 }
 
 // needsPassword: the step-up is the administrator's password (TOTP off,
@@ -62,7 +146,7 @@ func (c *adminCreate) needsPassword() bool {
 func (c *adminCreate) Render() app.UI {
 	return widget.Dialog{
 		ID: "create-dialog", Title: i18n.T("admin.create.title"), DescribedBy: "create-text",
-		CloseLabel: i18n.T("dialog.close"), OnClose: c.OnClose,
+		CloseLabel: i18n.T("dialog.close"), OnClose: c.close,
 		Body: []app.UI{c.renderBody()},
 	}.UI()
 }
@@ -83,11 +167,7 @@ func (c *adminCreate) renderBody() app.UI {
 					),
 				)
 			}),
-			app.Div().Class("form-actions dialog-actions").Body(
-				app.A().ID("create-open").Class("btn btn-secondary").Href(adminUserPath(res.User.ID)).
-					Text(i18n.T("admin.create.open_user")),
-				widget.Button{ID: "create-close", Label: i18n.T("admin.create.close"), Type: "button", OnClick: c.OnClose}.UI(),
-			),
+			c.renderDoneActions(res),
 		)
 	}
 	return app.Form().ID("create-form").Class("form").NoValidate(true).OnSubmit(c.submit).Body(
@@ -117,6 +197,33 @@ func (c *adminCreate) renderBody() app.UI {
 			widget.Button{ID: "create-submit", Label: i18n.T("admin.create.submit"),
 				BusyLabel: i18n.T("admin.create.submitting"), Busy: c.busy}.UI(),
 		),
+	)
+}
+
+// renderDoneActions is the footer once the user is made: the link to their
+// page and the closing button or, while the dialog asks, the question
+// with its two answers.
+func (c *adminCreate) renderDoneActions(res *api.AdminUserCreated) app.UI {
+	if c.asking {
+		return app.Div().ID("create-confirm").Class("dialog-actions dialog-confirm").
+			Role("group").Aria("labelledby", "create-confirm-text").Body(
+			app.P().ID("create-confirm-text").Class("confirm-text").Role("alert").Text(i18n.T("admin.create.confirm.text")),
+			app.Div().Class("form-actions").Body(
+				widget.Button{ID: "create-keep", Label: i18n.T("admin.create.confirm.keep"), Type: "button",
+					Kind: widget.ButtonSecondary, OnClick: c.keep}.UI(),
+				widget.Button{ID: "create-confirm-close", Label: i18n.T("admin.create.confirm.close"), Type: "button",
+					OnClick: c.confirmed}.UI(),
+			),
+		)
+	}
+	done := i18n.T("admin.create.close")
+	if res.Password != "" {
+		done = i18n.T("admin.create.saved")
+	}
+	return app.Div().Class("form-actions dialog-actions").Body(
+		app.A().ID("create-open").Class("btn btn-secondary").Href(adminUserPath(res.User.ID)).
+			OnClick(c.openUser).Text(i18n.T("admin.create.open_user")),
+		widget.Button{ID: "create-close", Label: done, Type: "button", OnClick: c.confirmed}.UI(),
 	)
 }
 
@@ -157,6 +264,7 @@ func (c *adminCreate) submit(ctx app.Context, e app.Event) {
 				return
 			}
 			c.created, c.password, c.stepUp = res, "", form.StepUp{}
+			c.saved = res.Password == ""
 			form.FocusLater(ctx, "create-text")
 			if c.OnCreated != nil {
 				c.OnCreated(ctx, &res.User)
@@ -207,7 +315,7 @@ func (c *adminCreate) copy(ctx app.Context, e app.Event) {
 				c.copyMsg = i18n.T("admin.create.copy_failed")
 				return
 			}
-			c.copyMsg = i18n.T("admin.create.copied")
+			c.copyMsg, c.saved, c.asking, c.leaveTo = i18n.T("admin.create.copied"), true, false, ""
 		})
 	})
 }

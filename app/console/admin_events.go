@@ -162,6 +162,18 @@ func (p *adminEvents) renderFilter() app.UI {
 	)
 }
 
+// colHead is a column's header of a table that reads as cards on a
+// narrow screen.
+func colHead(key string) app.UI {
+	return app.Th().Scope("col").Role("columnheader").Text(i18n.T(key))
+}
+
+// cardCell is a cell of such a table: data-label names its column in the
+// card.
+func cardCell(key string) app.HTMLTd {
+	return app.Td().Role("cell").DataSet("label", i18n.T(key))
+}
+
 // renderList is the table of events and "Load more".
 func (p *adminEvents) renderList() app.UI {
 	if p.status != statusLoaded {
@@ -173,18 +185,18 @@ func (p *adminEvents) renderList() app.UI {
 	rows := make([]app.UI, len(p.events))
 	for i := range p.events {
 		ev := &p.events[i]
-		rows[i] = app.Tr().ID("event-"+strconv.FormatInt(ev.ID, 10)).TabIndex(-1).DataSet("type", ev.Type).Body(
-			app.Td().Class("nowrap").Text(formatDateTime(ev.Time)),
-			app.Td().Body(app.A().Class("link").Href(adminUserPath(ev.UserID)).Text(ev.Username)),
-			app.Td().Body(
+		rows[i] = app.Tr().ID("event-"+strconv.FormatInt(ev.ID, 10)).Role("row").TabIndex(-1).DataSet("type", ev.Type).Body(
+			cardCell("admin.col.time").Class("nowrap").Text(formatDateTime(ev.Time)),
+			cardCell("admin.col.user").Body(app.A().Class("link").Href(adminUserPath(ev.UserID)).Text(ev.Username)),
+			cardCell("admin.col.event").Body(
 				app.Span().Class("event-type").Text(eventTypeName(ev.Type)),
 				app.If(ev.Detail != "", func() app.UI {
 					return app.Span().Class("event-detail muted").Body(app.Code().Text(ev.Detail))
 				}),
 			),
-			app.Td().Text(actorName(ev.Actor)),
-			app.Td().Class("event-reason").Text(ev.Reason),
-			app.Td().Body(
+			cardCell("admin.col.actor").Text(actorName(ev.Actor)),
+			cardCell("admin.col.reason").Class("event-reason").Text(ev.Reason),
+			cardCell("admin.col.client").Body(
 				app.Span().Class("event-client").Text(clientName(ev.UserAgent)),
 				app.If(ev.IP != "", func() app.UI { return app.Span().Class("muted").Body(app.Code().Text(ev.IP)) }),
 			),
@@ -193,17 +205,16 @@ func (p *adminEvents) renderList() app.UI {
 	return app.Div().Body(
 		app.P().ID("events-count").Class("muted").Role("status").Text(i18n.T("admin.events.count", "n", form.Itoa(len(p.events)))),
 		app.Div().ID("events-table").Class("table-wrap").Role("region").TabIndex(0).Aria("labelledby", "events-caption").Body(
-			app.Table().Class("table").Body(
+			// On a narrow screen the rows read as cards (CSS); the explicit
+			// roles keep the table's semantics, which browsers drop from
+			// tables whose display changes.
+			app.Table().Class("table table-cards").Role("table").Aria("labelledby", "events-caption").Body(
 				app.Caption().ID("events-caption").Class("sr-only").Text(i18n.T("admin.events.caption")),
-				app.THead().Body(app.Tr().Body(
-					app.Th().Scope("col").Text(i18n.T("admin.col.time")),
-					app.Th().Scope("col").Text(i18n.T("admin.col.user")),
-					app.Th().Scope("col").Text(i18n.T("admin.col.event")),
-					app.Th().Scope("col").Text(i18n.T("admin.col.actor")),
-					app.Th().Scope("col").Text(i18n.T("admin.col.reason")),
-					app.Th().Scope("col").Text(i18n.T("admin.col.client")),
+				app.THead().Role("rowgroup").Body(app.Tr().Role("row").Body(
+					colHead("admin.col.time"), colHead("admin.col.user"), colHead("admin.col.event"),
+					colHead("admin.col.actor"), colHead("admin.col.reason"), colHead("admin.col.client"),
 				)),
-				app.TBody().Body(rows...),
+				app.TBody().Role("rowgroup").Body(rows...),
 			),
 		),
 		app.If(p.next != nil, func() app.UI {

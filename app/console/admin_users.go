@@ -32,7 +32,10 @@ type adminUsers struct {
 	listErr string
 	// creating: the New user dialog is open.
 	creating bool
-	ctx      app.Context
+	// pagerFocus is the pager's button that loaded the page: the focus
+	// stays on the pager once it is there.
+	pagerFocus string
+	ctx        app.Context
 }
 
 // OnMount marks the page as the WASM's.
@@ -72,6 +75,10 @@ func (p *adminUsers) list(ctx app.Context) {
 			switch {
 			case err == nil:
 				p.result, p.status = res, statusLoaded
+				if id := p.pagerFocus; id != "" {
+					p.pagerFocus = ""
+					p.ctx.Defer(func(app.Context) { focusPager(id) })
+				}
 			case p.result != nil && !apiclient.SignedOut(err) && !apiclient.Is(err, api.CodeForbidden):
 				p.listErr = form.ErrorText(err)
 				form.FocusLater(p.ctx, "users-error")
@@ -175,7 +182,7 @@ func (p *adminUsers) renderPager() app.UI {
 	return app.Nav().ID("users-pager").Class("pager").Aria("label", i18n.T("admin.pager.label")).Body(
 		widget.Button{ID: "users-prev", Label: i18n.T("admin.pager.prev"), Type: "button", Kind: widget.ButtonSecondary,
 			Disabled: p.page <= 1 || p.busy, OnClick: p.prev}.UI(),
-		app.Span().ID("users-page").Text(i18n.T("admin.pager.page", "page", form.Itoa(p.page), "pages", form.Itoa(pages))),
+		app.Span().ID("users-page").Role("status").Aria("live", "polite").Text(i18n.T("admin.pager.page", "page", form.Itoa(p.page), "pages", form.Itoa(pages))),
 		widget.Button{ID: "users-next", Label: i18n.T("admin.pager.next"), Type: "button", Kind: widget.ButtonSecondary,
 			Disabled: p.page >= pages || p.busy, OnClick: p.next}.UI(),
 	)
@@ -189,12 +196,28 @@ func (p *adminUsers) search(ctx app.Context, e app.Event) {
 
 func (p *adminUsers) prev(ctx app.Context, e app.Event) {
 	p.page--
+	p.pagerFocus = "users-prev"
 	p.list(ctx)
 }
 
 func (p *adminUsers) next(ctx app.Context, e app.Event) {
 	p.page++
+	p.pagerFocus = "users-next"
 	p.list(ctx)
+}
+
+// focusPager puts the focus back on the pager's button id once the page
+// is loaded (it was disabled meanwhile), or on the other one when id is
+// disabled now (the first or the last page).
+func focusPager(id string) {
+	el := app.Window().GetElementByID(id)
+	if el.Truthy() && el.Get("disabled").Bool() {
+		other := map[string]string{"users-prev": "users-next", "users-next": "users-prev"}[id]
+		el = app.Window().GetElementByID(other)
+	}
+	if el.Truthy() {
+		el.Call("focus")
+	}
 }
 
 func (p *adminUsers) openCreate(ctx app.Context, e app.Event) { p.creating = true }

@@ -156,6 +156,19 @@ func adminJourney(t *testing.T, lang string, opts ...option) {
 	e.snapshot("user-page-at-390-px")
 	e.do("audit log at phone size", chromedp.Navigate(e.URL+"/admin/events"), mounted("admin-events-page", `[data-state="loaded"]`))
 	e.noPageOverflow("audit log at 390 px")
+	// The audit log's rows read as cards: its region does not scroll
+	// sideways either, each cell names its column, and the table keeps
+	// its semantics (roles) for screen readers.
+	if !e.js(`(el => el.scrollWidth <= el.clientWidth)(document.getElementById("events-table"))`) {
+		w, _ := chromedp.Run(e.ctx, chromedp.Evaluate[string](`(el => el.scrollWidth + " > " + el.clientWidth)(document.getElementById("events-table"))`))
+		t.Errorf("audit log at 390 px: the table scrolls sideways in its region: %s", w)
+	}
+	if !e.js(`getComputedStyle(document.querySelector("#events-table tbody td"), "::before").content === '"' + document.querySelector("#events-table tbody td").dataset.label + '"'`) {
+		t.Errorf("audit log at 390 px: the cells do not name their column")
+	}
+	if n := e.count(`#events-table table[role="table"] tbody[role="rowgroup"] > tr[role="row"] > td[role="cell"]`); n == 0 {
+		t.Errorf("audit log at 390 px: the table's roles are missing")
+	}
 	e.snapshot("audit-log-at-390-px")
 	e.noConsoleErrors()
 }
