@@ -39,7 +39,8 @@ func Decode(s string) ([]byte, error) {
 // MarshalJSON encodes b as an unpadded base64url string.
 func (b Bytes) MarshalJSON() ([]byte, error) { return json.Marshal(Encode(b)) }
 
-// UnmarshalJSON reads a base64url string (padding optional); null leaves b nil.
+// UnmarshalJSON reads a base64url string (padding optional); null and ""
+// leave b nil.
 func (b *Bytes) UnmarshalJSON(data []byte) error {
 	if string(data) == "null" {
 		*b = nil
@@ -52,6 +53,9 @@ func (b *Bytes) UnmarshalJSON(data []byte) error {
 	v, err := Decode(s)
 	if err != nil {
 		return err
+	}
+	if len(v) == 0 {
+		v = nil // "" and null read the same: no bytes
 	}
 	*b = v
 	return nil

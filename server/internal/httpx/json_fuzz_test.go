@@ -37,6 +37,10 @@ var requestTypes = []struct {
 	{"AdminAction", func() any { return new(api.AdminAction) }, true},
 	{"PasswordResetRequest", func() any { return new(api.PasswordResetRequest) }, false},
 	{"PasswordResetConfirm", func() any { return new(api.PasswordResetConfirm) }, false},
+	{"PasskeyRegister", func() any { return new(api.PasskeyRegister) }, false},
+	{"PasskeyRename", func() any { return new(api.PasskeyRename) }, false},
+	{"PasswordlessUpdate", func() any { return new(api.PasswordlessUpdate) }, false},
+	{"PasskeyAssertion", func() any { return new(api.PasskeyAssertion) }, false},
 	{"struct{}", func() any { return new(struct{}) }, true},
 }
 
@@ -68,6 +72,10 @@ func FuzzDecodeRequests(f *testing.F) {
 		`{"current_password":"a","current_password":"b","new_password":"c"}`,
 		`{"username":"bob","email":"b@example.com","is_admin":true,"reason":"new hire"}`,
 		`{"disabled":true,"reason":"left","code":"123456"}`, `{"tfa_enforced":null}`,
+		`{"name":"Laptop","code":"123456"}`, `{"enabled":false,"password":"x"}`,
+		`{"credential":{"id":"AQID","rawId":"AQID","type":"public-key","response":{"clientDataJSON":"e30","authenticatorData":"AAAA","signature":"AQ"}}}`,
+		`{"name":"Key","credential":{"id":"AQID","rawId":"AQID","type":"public-key","response":{"clientDataJSON":"e30","attestationObject":"oA"}}}`,
+		`{"credential":{"id":"AQID","rawId":"not base64!","type":"public-key"}}`,
 		`{"us\u0065rname":"alice","password":"x"}`,
 		`{"\u212aey":1}`,
 		strings.Repeat("[", 10001) + strings.Repeat("]", 10001),
