@@ -27,6 +27,11 @@ STATICCHECK := .cache/bin/staticcheck
 # the browser tests nor the cluster tests (real server processes, built
 # without the race detector: the run would only check the harness twice).
 RACE_PKGS = $$($(GO) list ./server/... ./shared/... | grep -v -e '/server/internal/e2e$$' -e '/server/internal/cluster$$')
+# `make test` runs every test once: RACE_PKGS under the race detector, the
+# others (browser, two-process, console and tools packages) without it,
+# and then the timing tests that skip themselves under the race detector.
+NORACE_PKGS = $$(comm -23 <($(GO) list ./... | sort) <($(GO) list ./server/... ./shared/... | grep -v -e '/server/internal/e2e$$' -e '/server/internal/cluster$$' | sort))
+TIMING_TESTS = ^TestArgon2ParametersConverge$$
 # Time each fuzz target runs in `make fuzz`.
 FUZZTIME ?= 10s
 
@@ -60,17 +65,19 @@ run: build
 ## test: every check and test: lint (gofmt, vet and staticcheck for both
 ## targets), govulncheck, the race detector on the server and shared
 ## packages, the deployment guide's configuration files (nginx, caddy,
-## systemd), then every test (fuzz seed corpora included); installs
+## systemd), then every other test (fuzz seed corpora included) and the
+## timing tests that the race detector skips; installs
 ## Chromium, gcc and axe-core, fetches nginx and caddy, and starts
 ## PostgreSQL when needed
 test: build
 	@.ci/ensure-tools test
 	@.ci/step lint $(MAKE) --no-print-directory lint
 	@.ci/step vulncheck $(MAKE) --no-print-directory vulncheck
-	@.ci/step race $(MAKE) --no-print-directory race
+	@.ci/step race env TWOFOLD_REQUIRE_BUILD=1 $(MAKE) --no-print-directory race
 	@.ci/step deploy .ci/check-deploy $(BIN)
 	TWOFOLD_E2E=1 TWOFOLD_REQUIRE_POSTGRES=1 TWOFOLD_REQUIRE_BUILD=1 TWOFOLD_AXE=$(AXE) \
-		$(GO) test -count=1 -timeout 15m ./...
+		$(GO) test -count=1 -timeout 20m $(NORACE_PKGS)
+	TWOFOLD_REQUIRE_POSTGRES=1 $(GO) test -count=1 -run '$(TIMING_TESTS)' ./server/internal/console/
 
 ## lint: formatting, go vet and staticcheck, for linux and for js/wasm
 lint: $(STATICCHECK)
