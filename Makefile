@@ -38,7 +38,7 @@ FUZZTIME ?= 10s
 APP_SRC    := $(shell find app shared -name '*.go' 2>/dev/null) go.mod go.sum Makefile
 SERVER_SRC := $(shell find server shared app web -name '*.go' 2>/dev/null) $(wildcard web/static/*.css web/static/*.png web/static/*.svg) go.mod go.sum
 
-.PHONY: all build run test lint vulncheck race deploy-check fuzz bench bench-go clean tools-build tools-test $(STATICCHECK)
+.PHONY: all build run test test-norace lint vulncheck race deploy-check fuzz bench bench-go clean tools-build tools-test $(STATICCHECK)
 
 all: build
 
@@ -63,21 +63,28 @@ run: build
 	./$(BIN) serve
 
 ## test: every check and test: lint (gofmt, vet and staticcheck for both
-## targets), govulncheck, the race detector on the server and shared
-## packages, the deployment guide's configuration files (nginx, caddy,
-## systemd), then every other test (fuzz seed corpora included) and the
-## timing tests that the race detector skips; installs
+## targets), govulncheck, the deployment guide's configuration files
+## (nginx, caddy, systemd), then every test once (fuzz seed corpora
+## included): the server and shared packages under the race detector beside
+## the other packages, then the timing tests that the race detector skips;
+## installs
 ## Chromium, gcc and axe-core, fetches nginx and caddy, and starts
 ## PostgreSQL when needed
 test: build
 	@.ci/ensure-tools test
 	@.ci/step lint $(MAKE) --no-print-directory lint
 	@.ci/step vulncheck $(MAKE) --no-print-directory vulncheck
-	@.ci/step race env TWOFOLD_REQUIRE_BUILD=1 $(MAKE) --no-print-directory race
 	@.ci/step deploy .ci/check-deploy $(BIN)
+	@.ci/step tests env TWOFOLD_REQUIRE_BUILD=1 $(MAKE) --no-print-directory -j2 race test-norace
+	@.ci/step timing env TWOFOLD_REQUIRE_POSTGRES=1 $(GO) test -count=1 -run '$(TIMING_TESTS)' ./server/internal/console/
+
+# test-norace: the packages the race step leaves out (browser tests, the
+# two-process tests, the UI packages and the tools). `make test` runs it beside
+# the race step: the longest package of each (the console's server tests
+# under the race detector, the browser tests) uses about one core.
+test-norace:
 	TWOFOLD_E2E=1 TWOFOLD_REQUIRE_POSTGRES=1 TWOFOLD_REQUIRE_BUILD=1 TWOFOLD_AXE=$(AXE) \
 		$(GO) test -count=1 -timeout 20m $(NORACE_PKGS)
-	TWOFOLD_REQUIRE_POSTGRES=1 $(GO) test -count=1 -run '$(TIMING_TESTS)' ./server/internal/console/
 
 ## lint: formatting, go vet and staticcheck, for linux and for js/wasm
 lint: $(STATICCHECK)
