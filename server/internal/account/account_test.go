@@ -3,6 +3,7 @@ package account
 import (
 	"context"
 	"errors"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -49,7 +50,8 @@ func TestHasherBoundsConcurrency(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := h.acquire(ctx); err != nil {
+			m, err := h.acquire(ctx)
+			if err != nil {
 				t.Error(err)
 				return
 			}
@@ -62,7 +64,7 @@ func TestHasherBoundsConcurrency(t *testing.T) {
 			}
 			time.Sleep(20 * time.Millisecond)
 			running.Add(-1)
-			h.release()
+			h.release(m)
 		}()
 	}
 	wg.Wait()
@@ -177,12 +179,13 @@ func TestRehashAndDummyFollowTheParameters(t *testing.T) {
 func TestHasherBusyAfterTheWaitBound(t *testing.T) {
 	h := NewHasher(1, DefaultParams, 50*time.Millisecond)
 	ctx := context.Background()
-	if err := h.acquire(ctx); err != nil {
+	m, err := h.acquire(ctx)
+	if err != nil {
 		t.Fatal(err)
 	}
-	defer h.release()
+	defer h.release(m)
 	start := time.Now()
-	if err := h.acquire(ctx); !errors.Is(err, ErrBusy) {
+	if _, err := h.acquire(ctx); !errors.Is(err, ErrBusy) {
 		t.Fatalf("second acquire: %v, want ErrBusy", err)
 	}
 	if d := time.Since(start); d < 40*time.Millisecond || d > 2*time.Second {
@@ -205,5 +208,42 @@ func TestMemoryLimit(t *testing.T) {
 		if got := NewHasher(tt.slots, tt.p, 0).MemoryLimit(); got != tt.want {
 			t.Errorf("%d slots of %s: got %d, want %d", tt.slots, tt.p, got, tt.want)
 		}
+	}
+}
+
+// TestHasherReusesSlotMemory: a check with the configured parameters works
+// in its slot's memory (no 19 MiB allocated per sign-in), and a stored hash
+// made with more memory works in memory of its own, which the slot does
+// not keep.
+func TestHasherReusesSlotMemory(t *testing.T) {
+	ctx := context.Background()
+	h := NewHasher(1, DefaultParams, 0)
+	enc, err := h.Hash(ctx, "correct horse")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for range 3 {
+		if ok, err := h.Verify(ctx, enc, "correct horse"); !ok || err != nil {
+			t.Fatalf("verify: %v %v", ok, err)
+		}
+	}
+	runtime.ReadMemStats(&after)
+	if per := (after.TotalAlloc - before.TotalAlloc) / 3; per > 1<<20 {
+		t.Fatalf("a check allocates %d bytes, want its slot's memory reused", per)
+	}
+	big := Params{Memory: 2 * DefaultParams.Memory, Time: 2, Threads: 1}
+	encBig, err := NewHasher(1, big, 0).Hash(ctx, "correct horse")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := h.Verify(ctx, encBig, "correct horse"); !ok || err != nil {
+		t.Fatalf("verify a larger stored hash: %v %v", ok, err)
+	}
+	m := <-h.slots
+	defer func() { h.slots <- m }()
+	if m.Size() != DefaultParams.Memory {
+		t.Fatalf("the slot keeps %d KiB, want %d (the configured parameters only)", m.Size(), DefaultParams.Memory)
 	}
 }

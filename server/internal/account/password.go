@@ -13,7 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"golang.org/x/crypto/argon2"
+	"twofold/server/internal/account/argon2id"
 )
 
 // Params are argon2id's cost parameters (TWOFOLD_ARGON2).
@@ -118,9 +118,15 @@ func (busyError) RetryAfterSeconds() int { return 1 }
 // Hasher hashes and checks passwords with argon2id. At most a fixed number
 // of hashes run at once (each takes Params.Memory), so a flood of logins
 // queues instead of exhausting memory; a request that waits longer than
-// the bound gets ErrBusy.
+// the bound gets ErrBusy. Each slot keeps its hash memory from one hash to
+// the next (argon2id.Memory): no sign-in allocates, zeroes or leaves to the
+// collector Params.Memory of garbage, which cost more CPU than the hash's
+// own blocks once the collector ran at the memory limit, and memory stays
+// at slots × Params.Memory.
 type Hasher struct {
-	slots   chan struct{}
+	// slots holds one working memory per hash that may run at once: a
+	// hash takes one out and puts it back.
+	slots   chan *argon2id.Memory
 	params  Params
 	maxWait time.Duration
 	waiting atomic.Int64
@@ -143,12 +149,16 @@ func NewHasher(n int, p Params, maxWait time.Duration) *Hasher {
 	if p == (Params{}) {
 		p = DefaultParams
 	}
-	h := &Hasher{slots: make(chan struct{}, n), params: p, maxWait: maxWait}
+	h := &Hasher{slots: make(chan *argon2id.Memory, n), params: p, maxWait: maxWait}
+	for range n {
+		// Empty until its first hash: an idle server holds no hash memory.
+		h.slots <- new(argon2id.Memory)
+	}
 	salt := make([]byte, argonSaltLen)
 	if _, err := rand.Read(salt); err != nil {
 		panic(err) // crypto/rand never fails on supported systems (Go 1.24+)
 	}
-	h.dummy = encode(p, salt, argon2.IDKey(salt, salt, p.Time, p.Memory, p.Threads, argonKeyLen))
+	h.dummy = encode(p, salt, argon2id.Key(nil, salt, salt, p.Time, p.Memory, p.Threads, argonKeyLen))
 	return h
 }
 
@@ -173,13 +183,14 @@ func (h *Hasher) MemoryLimit() int64 {
 // Waiting is the number of hashes waiting for a slot now.
 func (h *Hasher) Waiting() int { return int(h.waiting.Load()) }
 
-func (h *Hasher) acquire(ctx context.Context) error {
+// acquire takes a slot and its memory, waiting at most maxWait.
+func (h *Hasher) acquire(ctx context.Context) (*argon2id.Memory, error) {
 	select {
-	case h.slots <- struct{}{}:
+	case m := <-h.slots:
 		if h.OnWait != nil {
 			h.OnWait(0)
 		}
-		return nil
+		return m, nil
 	default:
 	}
 	if h.OnWait != nil {
@@ -195,16 +206,27 @@ func (h *Hasher) acquire(ctx context.Context) error {
 		timeout = t.C
 	}
 	select {
-	case h.slots <- struct{}{}:
-		return nil
+	case m := <-h.slots:
+		return m, nil
 	case <-timeout:
-		return ErrBusy
+		return nil, ErrBusy
 	case <-ctx.Done():
-		return ctx.Err()
+		return nil, ctx.Err()
 	}
 }
 
-func (h *Hasher) release() { <-h.slots }
+func (h *Hasher) release(m *argon2id.Memory) { h.slots <- m }
+
+// key runs one argon2id hash in slot memory m. A hash larger than the
+// configured parameters (a stored hash made with more memory, until its
+// user's next sign-in replaces it) works in memory of its own, so that
+// slots never keep more than Params.Memory each.
+func (h *Hasher) key(m *argon2id.Memory, password, salt []byte, time, memory uint32, threads uint8, keyLen uint32) []byte {
+	if memory > h.params.Memory {
+		m = nil
+	}
+	return argon2id.Key(m, password, salt, time, memory, threads, keyLen)
+}
 
 // Hash returns the PHC string of password with a new random salt.
 func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
@@ -212,12 +234,13 @@ func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 	if _, err := rand.Read(salt); err != nil {
 		return "", fmt.Errorf("random salt: %w", err)
 	}
-	if err := h.acquire(ctx); err != nil {
+	m, err := h.acquire(ctx)
+	if err != nil {
 		return "", err
 	}
-	defer h.release()
+	defer h.release(m)
 	p := h.params
-	key := argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, argonKeyLen)
+	key := h.key(m, []byte(password), salt, p.Time, p.Memory, p.Threads, argonKeyLen)
 	return encode(p, salt, key), nil
 }
 
@@ -241,11 +264,12 @@ func (h *Hasher) Verify(ctx context.Context, encoded, password string) (bool, er
 	if err != nil {
 		return false, err
 	}
-	if err := h.acquire(ctx); err != nil {
+	m, err := h.acquire(ctx)
+	if err != nil {
 		return false, err
 	}
-	defer h.release()
-	got := argon2.IDKey([]byte(password), salt, p.time, p.memory, p.threads, uint32(len(want)))
+	defer h.release(m)
+	got := h.key(m, []byte(password), salt, p.time, p.memory, p.threads, uint32(len(want)))
 	ok := subtle.ConstantTimeCompare(got, want) == 1
 	return ok && !unknown, nil
 }
@@ -259,7 +283,7 @@ type argonParams struct {
 func encode(p Params, salt, key []byte) string {
 	b64 := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
-		argon2.Version, p.Memory, p.Time, p.Threads,
+		argon2id.Version, p.Memory, p.Time, p.Threads,
 		b64.EncodeToString(salt), b64.EncodeToString(key))
 }
 
@@ -270,7 +294,7 @@ func decode(s string) (argonParams, []byte, []byte, error) {
 		return p, nil, nil, ErrMalformedHash
 	}
 	var version int
-	if _, err := fmt.Sscanf(parts[2], "v=%d", &version); err != nil || version != argon2.Version {
+	if _, err := fmt.Sscanf(parts[2], "v=%d", &version); err != nil || version != argon2id.Version {
 		return p, nil, nil, ErrMalformedHash
 	}
 	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.memory, &p.time, &p.threads); err != nil ||
