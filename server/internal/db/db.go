@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -38,6 +39,38 @@ var (
 type DB struct {
 	*bun.DB
 	Kind Kind
+	// writer is SQLite's one writer, taken in Go before BEGIN IMMEDIATE
+	// (nil on PostgreSQL): transactions of this process queue for it and
+	// start the moment it is free, instead of polling SQLite's lock with
+	// the busy handler's sleeps (1, 2, 5, 10… ms), which left the CPU idle
+	// while sign-ins waited. Other processes (the CLI) still meet SQLite's
+	// own lock and busy_timeout.
+	writer  chan struct{}
+	waiting *atomic.Int64
+}
+
+// writerWait bounds the wait for SQLite's writer, like busy_timeout.
+const writerWait = 10 * time.Second
+
+// ErrBusy is returned when a transaction waited writerWait for SQLite's
+// writer: the server is saturated (503 with Retry-After).
+var ErrBusy error = busyError{}
+
+type busyError struct{}
+
+func (busyError) Error() string { return "database busy: waited 10 s for the writer" }
+
+// RetryAfterSeconds tells clients when to try again (httpx answers 503
+// with Retry-After).
+func (busyError) RetryAfterSeconds() int { return 1 }
+
+// WritersWaiting is the number of transactions of this process waiting
+// for SQLite's writer now (0 on PostgreSQL).
+func (db *DB) WritersWaiting() int {
+	if db.waiting == nil {
+		return 0
+	}
+	return int(db.waiting.Load())
 }
 
 // Open connects to url ("sqlite:PATH" or "postgres://...") and checks that it
@@ -89,7 +122,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	sqldb.SetMaxOpenConns(8)
 	sqldb.SetMaxIdleConns(8)
 	sqldb.SetConnMaxIdleTime(5 * time.Minute)
-	db := &DB{DB: bun.NewDB(sqldb, sqlitedialect.New()), Kind: SQLite}
+	db := &DB{DB: bun.NewDB(sqldb, sqlitedialect.New()), Kind: SQLite, writer: make(chan struct{}, 1), waiting: new(atomic.Int64)}
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
@@ -120,7 +153,34 @@ func openPostgres(ctx context.Context, dsn string) (*DB, error) {
 // returns nil. Inside fn, use tx only: the pool may have no other
 // connection to give.
 func (db *DB) Tx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
+	if db.writer != nil {
+		if err := db.takeWriter(ctx); err != nil {
+			return err
+		}
+		defer func() { <-db.writer }()
+	}
 	return db.RunInTx(ctx, nil, fn)
+}
+
+// takeWriter waits for SQLite's writer (DB.writer), at most writerWait.
+func (db *DB) takeWriter(ctx context.Context) error {
+	select {
+	case db.writer <- struct{}{}:
+		return nil
+	default:
+	}
+	db.waiting.Add(1)
+	defer db.waiting.Add(-1)
+	t := time.NewTimer(writerWait)
+	defer t.Stop()
+	select {
+	case db.writer <- struct{}{}:
+		return nil
+	case <-t.C:
+		return ErrBusy
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // IsUniqueViolation reports whether err is a unique-constraint violation.

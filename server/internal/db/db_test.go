@@ -2,8 +2,13 @@ package db_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/uptrace/bun"
 
 	"twofold/server/internal/db"
 	"twofold/server/internal/testdb"
@@ -116,6 +121,80 @@ func TestModelsRoundTrip(t *testing.T) {
 		}
 		if later != 2 {
 			t.Fatalf("users created before now+1µs: %d, want 2", later)
+		}
+	})
+}
+
+// TestSQLiteWritersQueueInProcess: on SQLite a transaction waits in Go for
+// the one writer (not in SQLite's busy handler), gives up with its
+// context, and starts as soon as the writer is free; 64 parallel
+// transactions all commit. PostgreSQL transactions do not queue.
+func TestSQLiteWritersQueueInProcess(t *testing.T) {
+	testdb.Engines(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		d := open(t, url)
+		if _, err := d.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		hold, holding := make(chan struct{}), make(chan struct{})
+		done := make(chan error, 1)
+		go func() {
+			done <- d.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+				close(holding)
+				<-hold
+				return nil
+			})
+		}()
+		<-holding
+		short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+		defer cancel()
+		ran := false
+		queued := make(chan int, 1)
+		go func() {
+			for short.Err() == nil && d.WritersWaiting() == 0 {
+				time.Sleep(time.Millisecond)
+			}
+			queued <- d.WritersWaiting()
+		}()
+		err := d.Tx(short, func(ctx context.Context, tx bun.Tx) error { ran = true; return nil })
+		switch d.Kind {
+		case db.SQLite:
+			if !errors.Is(err, context.DeadlineExceeded) || ran {
+				t.Fatalf("second transaction while the writer is held: ran %v, %v; want it to wait and give up", ran, err)
+			}
+			if n := <-queued; n != 1 {
+				t.Fatalf("%d transactions waited in Go for the writer, want 1 (not SQLite's busy handler)", n)
+			}
+		default:
+			if err != nil || !ran {
+				t.Fatalf("PostgreSQL transaction beside another: ran %v, %v", ran, err)
+			}
+		}
+		close(hold)
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		errs := make(chan error, 64)
+		for i := range 64 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs <- d.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+					_, err := tx.NewInsert().Model(&db.Throttle{Key: fmt.Sprintf("test:%d", i), WindowStart: time.Now(), UpdatedAt: time.Now()}).Exec(ctx)
+					return err
+				})
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatalf("parallel transaction: %v", err)
+			}
+		}
+		if n, err := d.NewSelect().Model((*db.Throttle)(nil)).Where("key LIKE 'test:%'").Count(ctx); err != nil || n != 64 {
+			t.Fatalf("%d rows, %v; want 64", n, err)
 		}
 	})
 }
