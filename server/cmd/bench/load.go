@@ -10,6 +10,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -134,6 +135,9 @@ type Phase struct {
 	P99ms       float64        `json:"p99_ms"`
 	CPUms       float64        `json:"server_cpu_ms_per_op"`
 	CPUShare    float64        `json:"server_cpu_cores"`
+	// ClientCPUms is the load generator's own CPU per operation (it
+	// shares the machine: what it takes, the server cannot have).
+	ClientCPUms float64 `json:"load_generator_cpu_ms_per_op"`
 	PeakRSSMiB  float64        `json:"peak_rss_mib"`
 	// LimitPerS is the argon2 limit measured right before the phase, and
 	// LimitShare PerSecond over it (sign-ins with the configured hash).
@@ -153,6 +157,7 @@ func run(ctx context.Context, s *server, name string, conc, maxOps int, maxTime 
 		wg        sync.WaitGroup
 	)
 	cpu0, _ := s.cpu()
+	self0 := selfCPU()
 	rss := watchRSS(s)
 	deadline := time.Now().Add(maxTime)
 	t0 := time.Now()
@@ -180,12 +185,14 @@ func run(ctx context.Context, s *server, name string, conc, maxOps int, maxTime 
 	wg.Wait()
 	wall := time.Since(t0)
 	cpu1, _ := s.cpu()
+	self1 := selfCPU()
 	ph.PeakRSSMiB = float64(rss.done()) / (1 << 20)
 	ph.Seconds = wall.Seconds()
 	ph.PerSecond = float64(ph.OK) / wall.Seconds()
 	ph.CPUShare = (cpu1 - cpu0).Seconds() / wall.Seconds()
 	if ph.OK > 0 {
 		ph.CPUms = float64((cpu1 - cpu0).Microseconds()) / 1000 / float64(ph.OK)
+		ph.ClientCPUms = float64((self1 - self0).Microseconds()) / 1000 / float64(ph.OK)
 	}
 	slices.Sort(latencies)
 	ph.P50ms, ph.P99ms = pct(latencies, 0.50), pct(latencies, 0.99)
@@ -193,6 +200,15 @@ func run(ctx context.Context, s *server, name string, conc, maxOps int, maxTime 
 		ph.Failures = nil
 	}
 	return ph
+}
+
+// selfCPU is the CPU time this process (the load generator) has used.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func pct(d []time.Duration, q float64) float64 {
