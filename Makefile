@@ -127,6 +127,7 @@ fuzz:
 ## BENCH_FLAGS=-long for longer phases, BENCH_FLAGS=-flat=5m for the
 ## flatness run)
 bench: build
+	@.ci/ensure-tools bench
 	$(GO) run ./server/cmd/bench $(BENCH_FLAGS)
 
 ## bench-go: the Go micro-benchmarks (go test -bench)
