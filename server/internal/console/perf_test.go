@@ -118,3 +118,35 @@ func BenchmarkFullSignIn(b *testing.B) {
 		v.Must(200, "POST", api.PathVerify, map[string]string{"code": code(b, setup.Secret, e.Clock.Now())})
 	}
 }
+
+// maxSignInStatements bounds the SQL statements of a full TOTP sign-in
+// (password step and code step together, without BEGIN and COMMIT): on
+// PostgreSQL each is a round trip, on SQLite each is parsed (issue 13).
+const maxSignInStatements = 12
+
+// TestFullSignInStatements: a full TOTP sign-in through the router runs at
+// most maxSignInStatements statements on either engine, with the password
+// counters already in the table (the usual case) or not yet.
+func TestFullSignInStatements(t *testing.T) {
+	testdb.Engines(t, func(t *testing.T, url string) {
+		probe := &testdb.Probe{}
+		e := servertest.Start(t, url, servertest.Options{DBHooks: []bun.QueryHook{probe}})
+		c := e.NewClient()
+		c.Login(admin, servertest.AdminPassword)
+		en := enable(t, e, c, nil)
+		for _, round := range []string{"first", "again"} {
+			e.Clock.Advance(30 * time.Second)
+			probe.Reset(0)
+			v := loginTOTP(t, e, admin, servertest.AdminPassword)
+			pw := probe.Statements()
+			probe.Reset(0)
+			v.Must(200, "POST", api.PathVerify, map[string]string{"code": code(t, en.secret, e.Clock.Now())})
+			vf := probe.Statements()
+			t.Logf("%s: password step %d statements, verify step %d", round, len(pw), len(vf))
+			if n := len(pw) + len(vf); n > maxSignInStatements {
+				t.Fatalf("%s TOTP sign-in: %d statements, want at most %d:\npassword:\n%s\nverify:\n%s", round, n,
+					maxSignInStatements, strings.Join(pw, "\n"), strings.Join(vf, "\n"))
+			}
+		}
+	})
+}
