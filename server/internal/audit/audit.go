@@ -67,12 +67,18 @@ func New(d *db.DB, c clock.Clock) *Recorder { return &Recorder{db: d, clock: c} 
 // Record writes an event with idb, so it commits or rolls back with the
 // change it describes.
 func (r *Recorder) Record(ctx context.Context, idb bun.IDB, userID int64, typ string, o Origin, detail string) error {
-	e := &db.Event{UserID: userID, Time: r.clock.Now(), Type: typ, IP: o.IP, UserAgent: truncate(o.UserAgent, 512),
-		Detail: detail, Actor: o.Actor, Reason: truncate(o.Reason, 2000)}
+	e := r.Event(userID, typ, o, detail)
 	if _, err := idb.NewInsert().Model(e).Exec(ctx); err != nil {
 		return fmt.Errorf("record %s event for user %d: %w", typ, userID, err)
 	}
 	return nil
+}
+
+// Event returns the event that Record would write, for a caller that
+// writes it together with its change (account.Service.SetLastLogin).
+func (r *Recorder) Event(userID int64, typ string, o Origin, detail string) *db.Event {
+	return &db.Event{UserID: userID, Time: r.clock.Now(), Type: typ, IP: o.IP, UserAgent: truncate(o.UserAgent, 512),
+		Detail: detail, Actor: o.Actor, Reason: truncate(o.Reason, 2000)}
 }
 
 // List returns the newest events of a user, at most limit.

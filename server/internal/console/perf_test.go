@@ -118,3 +118,47 @@ func BenchmarkFullSignIn(b *testing.B) {
 		v.Must(200, "POST", api.PathVerify, map[string]string{"code": code(b, setup.Secret, e.Clock.Now())})
 	}
 }
+
+// maxSignInStatements bounds the SQL statements of a full TOTP sign-in
+// (password step and code step together, without BEGIN and COMMIT): on
+// PostgreSQL each is a round trip, on SQLite each is parsed (issue 13).
+const maxSignInStatements = 12
+
+// TestFullSignInStatements: a full TOTP sign-in through the router runs at
+// most maxSignInStatements statements on either engine, every time; the
+// pending session's token is dead afterwards (the session turned into the
+// full one carries a new token), even for a right backup code.
+func TestFullSignInStatements(t *testing.T) {
+	testdb.Engines(t, func(t *testing.T, url string) {
+		probe := &testdb.Probe{}
+		e := servertest.Start(t, url, servertest.Options{DBHooks: []bun.QueryHook{probe}})
+		c := e.NewClient()
+		c.Login(admin, servertest.AdminPassword)
+		en := enable(t, e, c, nil)
+		for _, round := range []string{"sign-in 1", "sign-in 2"} {
+			e.Clock.Advance(30 * time.Second)
+			probe.Reset(0)
+			v := loginTOTP(t, e, admin, servertest.AdminPassword)
+			pw := probe.Statements()
+			pending := v.SessionCookie()
+			replay := e.NewClient()
+			replay.Headers["Cookie"] = pending.Name + "=" + pending.Value
+			replay.Must(200, "GET", api.PathPending, nil)
+			probe.Reset(0)
+			v.Must(200, "POST", api.PathVerify, map[string]string{"code": code(t, en.secret, e.Clock.Now())})
+			vf := probe.Statements()
+			if full := v.SessionCookie(); full == nil || full.Value == pending.Value {
+				t.Fatalf("%s: the session token did not change at the second step", round)
+			}
+			if r := replay.Do("POST", api.PathVerify, map[string]string{"code": en.codes[0]}); r.Status != 401 || r.Code() != api.CodeLoginExpired {
+				t.Fatalf("%s: the pending token after the sign-in: %d %s, want 401 %s", round, r.Status, r.Body, api.CodeLoginExpired)
+			}
+			v.Must(200, "GET", api.PathAccount, nil)
+			t.Logf("%s: password step %d statements, verify step %d", round, len(pw), len(vf))
+			if n := len(pw) + len(vf); n > maxSignInStatements {
+				t.Fatalf("%s TOTP sign-in: %d statements, want at most %d:\npassword:\n%s\nverify:\n%s", round, n,
+					maxSignInStatements, strings.Join(pw, "\n"), strings.Join(vf, "\n"))
+			}
+		}
+	})
+}

@@ -5,8 +5,6 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
-
-	"twofold/server/internal/db"
 )
 
 // Count counts one event on every key within tx whatever their state, and
@@ -18,20 +16,18 @@ import (
 func (l *Limiter) Count(ctx context.Context, tx bun.Tx, keys ...Key) error {
 	keys = sorted(keys)
 	now := l.clock.Now()
-	rows := make([]*db.Throttle, len(keys))
+	rows, err := l.upsert(ctx, tx, keys, now)
+	if err != nil {
+		return err
+	}
 	var wait time.Duration
 	for i, k := range keys {
-		t, err := l.lock(ctx, tx, k.Name, now)
-		if err != nil {
-			return err
-		}
-		roll(k.Policy, t, now)
-		w := locked(k.Policy, t, now)
+		t := before(k.Policy, rows[i], now)
+		w := locked(k.Policy, &t, now)
 		l.hit(k, w)
 		wait = max(wait, w)
-		rows[i] = t
 	}
-	if _, err := l.count(ctx, tx, keys, rows, now); err != nil {
+	if _, err := l.settle(ctx, tx, keys, rows, now, true); err != nil {
 		return err
 	}
 	if wait > 0 {

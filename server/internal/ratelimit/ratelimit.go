@@ -104,8 +104,27 @@ func (a *Attempt) Failures(name string) int { return a.failures[name] }
 func (l *Limiter) Begin(ctx context.Context, keys ...Key) (*Attempt, error) {
 	var failures map[string]int
 	err := l.db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		var err error
-		failures, err = l.Take(ctx, tx, keys...)
+		// The transaction rolls back when a key is locked, so the event is
+		// counted first (one statement for every key) and the locks are
+		// checked on the counts before it: what Take does, in fewer
+		// statements.
+		keys := sorted(keys)
+		now := l.clock.Now()
+		rows, err := l.upsert(ctx, tx, keys, now)
+		if err != nil {
+			return err
+		}
+		var wait time.Duration
+		for i, k := range keys {
+			t := before(k.Policy, rows[i], now)
+			w := locked(k.Policy, &t, now)
+			l.hit(k, w)
+			wait = max(wait, w)
+		}
+		if wait > 0 {
+			return &LimitedError{RetryAfter: wait}
+		}
+		failures, err = l.settle(ctx, tx, keys, rows, now, false)
 		return err
 	})
 	if err != nil {
@@ -174,28 +193,97 @@ func (l *Limiter) Take(ctx context.Context, tx bun.Tx, keys ...Key) (map[string]
 func (l *Limiter) Fail(ctx context.Context, tx bun.Tx, keys ...Key) (map[string]int, error) {
 	keys = sorted(keys)
 	now := l.clock.Now()
-	rows := make([]*db.Throttle, len(keys))
-	for i, k := range keys {
-		t, err := l.lock(ctx, tx, k.Name, now)
-		if err != nil {
-			return nil, err
-		}
-		roll(k.Policy, t, now)
-		rows[i] = t
+	rows, err := l.upsert(ctx, tx, keys, now)
+	if err != nil {
+		return nil, err
 	}
-	return l.count(ctx, tx, keys, rows, now)
+	return l.settle(ctx, tx, keys, rows, now, false)
+}
+
+// before is the row of a counter as it was before upsert counted the
+// event (stored: as upsert left it), moved to the window of now.
+func before(p Policy, stored db.Throttle, now time.Time) db.Throttle {
+	t := stored
+	t.Failures--
+	roll(p, &t, now)
+	return t
+}
+
+// upsert counts one event on every key (sorted) within tx in one
+// statement: a missing row is created with the event, an existing row's
+// failures go up by one. The rows stay locked until tx ends (PostgreSQL
+// locks them in the order of the keys, like SELECT ... FOR UPDATE; SQLite's
+// immediate transactions are serial). What the policies make of the count
+// (a new window, a lock) is settled by settle.
+func (l *Limiter) upsert(ctx context.Context, tx bun.Tx, keys []Key, now time.Time) ([]db.Throttle, error) {
+	fresh := make([]db.Throttle, len(keys))
+	for i, k := range keys {
+		fresh[i] = db.Throttle{Key: k.Name, Failures: 1, WindowStart: now, UpdatedAt: now}
+	}
+	var got []db.Throttle
+	err := tx.NewInsert().Model(&fresh).
+		On("CONFLICT (key) DO UPDATE").
+		Set("failures = ?TableAlias.failures + 1").
+		Set("updated_at = EXCLUDED.updated_at").
+		Returning("*").Scan(ctx, &got)
+	if err != nil {
+		return nil, fmt.Errorf("count attempt %s: %w", keys[0].Name, err)
+	}
+	// RETURNING's order is SQLite's choice: the rows are matched by key.
+	rows := make([]db.Throttle, len(keys))
+	for i, k := range keys {
+		j := slices.IndexFunc(got, func(t db.Throttle) bool { return t.Key == k.Name })
+		if j < 0 {
+			return nil, fmt.Errorf("count attempt %s: no row returned", k.Name)
+		}
+		rows[i] = got[j]
+	}
+	return rows, nil
+}
+
+// settle applies the policies to the events counted by upsert: a row
+// whose window rolled over or whose count reaches a lock is written again
+// (always, when constant is set, so that the statements do not depend on
+// the counters' state). It returns each key's count including the event.
+func (l *Limiter) settle(ctx context.Context, tx bun.Tx, keys []Key, rows []db.Throttle, now time.Time, constant bool) (map[string]int, error) {
+	counts := make(map[string]int, len(keys))
+	for i, k := range keys {
+		t := before(k.Policy, rows[i], now)
+		next(k.Policy, &t, now)
+		counts[k.Name] = t.Failures
+		if !constant && sameCount(&t, &rows[i]) {
+			continue
+		}
+		if _, err := tx.NewUpdate().Model(&t).WherePK().Exec(ctx); err != nil {
+			return nil, fmt.Errorf("count attempt %s: %w", k.Name, err)
+		}
+	}
+	return counts, nil
+}
+
+// sameCount reports whether two rows of a counter hold the same state.
+func sameCount(a, b *db.Throttle) bool {
+	sameTime := func(x, y *time.Time) bool { return x == nil && y == nil || x != nil && y != nil && x.Equal(*y) }
+	return a.Failures == b.Failures && a.PrevFailures == b.PrevFailures && a.WindowStart.Equal(b.WindowStart) &&
+		sameTime(a.LockedUntil, b.LockedUntil)
+}
+
+// next counts one event on t (rolled to the window of now): a backoff
+// key locks from its threshold on.
+func next(p Policy, t *db.Throttle, now time.Time) {
+	t.Failures++
+	t.UpdatedAt = now
+	if p.Window == 0 && t.Failures >= p.Threshold {
+		until := now.Add(backoff(p, t.Failures))
+		t.LockedUntil = &until
+	}
 }
 
 func (l *Limiter) count(ctx context.Context, tx bun.Tx, keys []Key, rows []*db.Throttle, now time.Time) (map[string]int, error) {
 	counts := make(map[string]int, len(keys))
 	for i, k := range keys {
 		t := rows[i]
-		t.Failures++
-		t.UpdatedAt = now
-		if k.Policy.Window == 0 && t.Failures >= k.Policy.Threshold {
-			until := now.Add(backoff(k.Policy, t.Failures))
-			t.LockedUntil = &until
-		}
+		next(k.Policy, t, now)
 		if _, err := tx.NewUpdate().Model(t).WherePK().Exec(ctx); err != nil {
 			return nil, fmt.Errorf("count attempt %s: %w", k.Name, err)
 		}
@@ -209,8 +297,18 @@ func (l *Limiter) count(ctx context.Context, tx bun.Tx, keys []Key, rows []*db.T
 // (db.LockUser for an account's counters) is exact; otherwise it is as
 // fresh as the last committed count.
 func (l *Limiter) Check(ctx context.Context, idb bun.IDB, keys ...Key) error {
+	_, err := l.CheckCounts(ctx, idb, keys...)
+	return err
+}
+
+// CheckCounts is Check that also returns the count of each key as read
+// (0 for a key without a row; a window key's in the current window), so
+// that a caller holding the lock knows whether a success has anything to
+// Clear.
+func (l *Limiter) CheckCounts(ctx context.Context, idb bun.IDB, keys ...Key) (map[string]int, error) {
+	counts := make(map[string]int, len(keys))
 	if len(keys) == 0 {
-		return nil
+		return counts, nil
 	}
 	names := make([]string, len(keys))
 	for i, k := range keys {
@@ -218,7 +316,7 @@ func (l *Limiter) Check(ctx context.Context, idb bun.IDB, keys ...Key) error {
 	}
 	var rows []db.Throttle
 	if err := idb.NewSelect().Model(&rows).Where("key IN (?)", bun.List(names)).Scan(ctx); err != nil {
-		return fmt.Errorf("read counters: %w", err)
+		return nil, fmt.Errorf("read counters: %w", err)
 	}
 	now := l.clock.Now()
 	var wait time.Duration
@@ -229,13 +327,14 @@ func (l *Limiter) Check(ctx context.Context, idb bun.IDB, keys ...Key) error {
 				w := locked(k.Policy, t, now)
 				l.hit(k, w)
 				wait = max(wait, w)
+				counts[k.Name] = t.Failures
 			}
 		}
 	}
 	if wait > 0 {
-		return &LimitedError{RetryAfter: wait}
+		return nil, &LimitedError{RetryAfter: wait}
 	}
-	return nil
+	return counts, nil
 }
 
 // Clear resets the backoff keys among keys within idb (a success); window

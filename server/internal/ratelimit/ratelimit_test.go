@@ -375,3 +375,74 @@ func TestFamily(t *testing.T) {
 		}
 	}
 }
+
+// TestBeginAndFailStatements: Begin and Fail count on all their keys in
+// one statement while no policy has anything to add; a count that reaches
+// a lock, or an event in a new window, writes the row once more; a locked
+// key is refused and counts nothing.
+func TestBeginAndFailStatements(t *testing.T) {
+	testdb.Engines(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		probe := &testdb.Probe{}
+		d := testdb.Open(t, url, probe)
+		c := clock.NewFake(time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC))
+		l := ratelimit.New(d, c)
+		backoff := ratelimit.Key{Name: "b", Policy: ratelimit.Policy{Threshold: 3, Base: time.Minute, Max: time.Hour}}
+		window := ratelimit.Key{Name: "w", Policy: ratelimit.Policy{Threshold: 100, Window: time.Hour}}
+		stored := func(name string) db.Throttle {
+			t.Helper()
+			var row db.Throttle
+			if err := d.NewSelect().Model(&row).Where("key = ?", name).Scan(ctx); err != nil {
+				t.Fatal(err)
+			}
+			return row
+		}
+		begin := func(wantStatements, wantFailures int) {
+			t.Helper()
+			probe.Reset(0)
+			a, err := l.Begin(ctx, window, backoff)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := len(probe.Statements()); n != wantStatements {
+				t.Fatalf("Begin: %d statements, want %d:\n%s", n, wantStatements, strings.Join(probe.Statements(), "\n"))
+			}
+			if a.Failures("b") != wantFailures || stored("b").Failures != wantFailures {
+				t.Fatalf("failures %d (stored %d), want %d", a.Failures("b"), stored("b").Failures, wantFailures)
+			}
+		}
+		begin(1, 1) // both rows created
+		begin(1, 2)
+		begin(2, 3) // the third failure locks b
+		if r := stored("b"); r.LockedUntil == nil || !r.LockedUntil.Equal(c.Now().Add(time.Minute)) {
+			t.Fatalf("lock of b: %v, want %v", r.LockedUntil, c.Now().Add(time.Minute))
+		}
+		probe.Reset(0)
+		if _, err := l.Begin(ctx, window, backoff); limited(err) == 0 {
+			t.Fatalf("Begin on a locked key: %v", err)
+		}
+		if b, w := stored("b"), stored("w"); b.Failures != 3 || w.Failures != 3 {
+			t.Fatalf("a refused attempt counted: b %d, w %d", b.Failures, w.Failures)
+		}
+		c.Advance(61 * time.Minute) // b's lock is over; w is in its next window
+		probe.Reset(0)
+		var counts map[string]int
+		if err := d.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+			var err error
+			counts, err = l.Fail(ctx, tx, backoff, window)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(probe.Statements()); n != 3 {
+			t.Fatalf("Fail with a roll-over and a lock: %d statements, want 3:\n%s", n, strings.Join(probe.Statements(), "\n"))
+		}
+		w := stored("w")
+		if counts["w"] != 1 || w.Failures != 1 || w.PrevFailures != 3 || !w.WindowStart.Equal(time.Date(2026, 11, 27, 13, 0, 0, 0, time.UTC)) {
+			t.Fatalf("w after its window: %+v (count %d)", w, counts["w"])
+		}
+		if b := stored("b"); counts["b"] != 4 || b.Failures != 4 || b.LockedUntil == nil || !b.LockedUntil.Equal(c.Now().Add(2*time.Minute)) {
+			t.Fatalf("b: %+v (count %d), want 4 failures locked for 2 minutes", b, counts["b"])
+		}
+	})
+}

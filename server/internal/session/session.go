@@ -121,6 +121,55 @@ type Spec struct {
 // Create stores a new session within idb and returns its token, which
 // only the cookie (or the client, for a bearer token) will carry.
 func (m *Manager) Create(ctx context.Context, idb bun.IDB, n Spec) (string, *Session, error) {
+	token, s, err := m.build(n)
+	if err != nil {
+		return "", nil, err
+	}
+	if _, err := idb.NewInsert().Model(s).Returning("id").Exec(ctx); err != nil {
+		return "", nil, fmt.Errorf("insert session for user %d: %w", n.UserID, err)
+	}
+	return token, s, nil
+}
+
+// Promote ends the pending session id and starts the one n describes
+// within idb, with a new token, exactly like deleting it and calling Create
+// (only one of parallel requests that would each end it goes on; the
+// others get db.ErrNotFound). Usually it takes one statement: the row is
+// turned into the new session in place. A pending session that holds an
+// email or security-key challenge is deleted instead (its challenges with
+// it), and the new session inserted.
+func (m *Manager) Promote(ctx context.Context, idb bun.IDB, id int64, n Spec) (string, *Session, error) {
+	token, s, err := m.build(n)
+	if err != nil {
+		return "", nil, err
+	}
+	s.ID = id
+	res, err := idb.NewUpdate().Model(s).
+		Column("token_hash", "user_id", "level", "kind", "device", "client_id", "client_uuid", "method",
+			"created_at", "last_seen_at", "expires_at", "elevated_until", "ip", "user_agent").
+		Where("?TableAlias.id = ?", id).Where("?TableAlias.level = ?", db.LevelPending).
+		Where("NOT EXISTS (SELECT 1 FROM email_challenges e WHERE e.session_id = ?TableAlias.id)").
+		Where("NOT EXISTS (SELECT 1 FROM passkey_challenges p WHERE p.session_id = ?TableAlias.id)").
+		Exec(ctx)
+	if err != nil {
+		return "", nil, fmt.Errorf("start session %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 1 {
+		return token, s, nil
+	}
+	// Gone, used already (no longer pending), or holding challenges.
+	res, err = idb.NewDelete().Model((*Session)(nil)).Where("id = ?", id).Where("level = ?", db.LevelPending).Exec(ctx)
+	if err != nil {
+		return "", nil, fmt.Errorf("delete session %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return "", nil, db.ErrNotFound
+	}
+	return m.Create(ctx, idb, n)
+}
+
+// build makes a new session and its token from n.
+func (m *Manager) build(n Spec) (string, *Session, error) {
 	raw := make([]byte, tokenBytes)
 	if _, err := rand.Read(raw); err != nil {
 		return "", nil, fmt.Errorf("random token: %w", err)
@@ -152,9 +201,6 @@ func (m *Manager) Create(ctx context.Context, idb bun.IDB, n Spec) (string, *Ses
 	if n.Elevate {
 		until := now.Add(ElevationTTL)
 		s.ElevatedUntil = &until
-	}
-	if _, err := idb.NewInsert().Model(s).Returning("id").Exec(ctx); err != nil {
-		return "", nil, fmt.Errorf("insert session for user %d: %w", n.UserID, err)
 	}
 	return token, s, nil
 }
@@ -238,20 +284,6 @@ func (m *Manager) DeleteToken(ctx context.Context, idb bun.IDB, token string) (*
 		return nil, err
 	}
 	return s, nil
-}
-
-// DeleteOnce ends session id within idb and returns db.ErrNotFound when it
-// was already gone: of parallel requests that would each end it (two right
-// codes for one pending sign-in), exactly one goes on.
-func (m *Manager) DeleteOnce(ctx context.Context, idb bun.IDB, id int64) error {
-	res, err := idb.NewDelete().Model((*Session)(nil)).Where("id = ?", id).Exec(ctx)
-	if err != nil {
-		return fmt.Errorf("delete session %d: %w", id, err)
-	}
-	if n, _ := res.RowsAffected(); n != 1 {
-		return db.ErrNotFound
-	}
-	return nil
 }
 
 // DeleteOthers ends every session and bearer token of userID but keepID

@@ -142,3 +142,83 @@ func TestCookie(t *testing.T) {
 		t.Errorf("a __Host- cookie must have no Domain: %q", h)
 	}
 }
+
+// TestPromote: a pending session becomes the new one with a new token,
+// once; a pending session holding a challenge is replaced (its challenges
+// go with it); a session that is not pending, or gone, is ErrNotFound.
+func TestPromote(t *testing.T) {
+	testdb.Engines(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		d, _, m, uid := setup(t, url)
+		pending := func(t *testing.T) (string, *session.Session) {
+			t.Helper()
+			tok, s, err := m.Create(ctx, d, session.Spec{UserID: uid, Level: db.LevelPending, Method: "totp"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return tok, s
+		}
+		full := session.Spec{UserID: uid, Level: db.LevelFull, IP: "192.0.2.1", UserAgent: "ua"}
+
+		t.Run("in place", func(t *testing.T) {
+			oldTok, p := pending(t)
+			tok, s, err := m.Promote(ctx, d, p.ID, full)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tok == oldTok || s.ID != p.ID {
+				t.Fatalf("promoted: same token %v, id %d of %d", tok == oldTok, s.ID, p.ID)
+			}
+			if _, err := m.Lookup(ctx, oldTok); !errors.Is(err, session.ErrNoSession) {
+				t.Fatalf("pending token after promotion: %v, want ErrNoSession", err)
+			}
+			got, err := m.Lookup(ctx, tok)
+			if err != nil || got.ID != p.ID || got.Level != db.LevelFull || got.Method != "" || got.IP != "192.0.2.1" ||
+				!got.ExpiresAt.After(p.ExpiresAt) {
+				t.Fatalf("new session: %+v %v", got, err)
+			}
+			if _, _, err := m.Promote(ctx, d, p.ID, full); !errors.Is(err, db.ErrNotFound) {
+				t.Fatalf("second promotion: %v, want ErrNotFound", err)
+			}
+			if got, err := m.Lookup(ctx, tok); err != nil || got.Level != db.LevelFull {
+				t.Fatalf("the session after a second promotion: %+v %v", got, err)
+			}
+		})
+		t.Run("with a challenge", func(t *testing.T) {
+			oldTok, p := pending(t)
+			now := time.Now()
+			ch := &db.PasskeyChallenge{SessionID: &p.ID, Purpose: "login", Data: "{}", CreatedAt: now, ExpiresAt: now.Add(time.Minute)}
+			if _, err := d.NewInsert().Model(ch).Exec(ctx); err != nil {
+				t.Fatal(err)
+			}
+			tok, s, err := m.Promote(ctx, d, p.ID, full)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.ID == p.ID {
+				t.Fatal("a pending session with a challenge was kept")
+			}
+			if n, err := d.NewSelect().Model((*db.PasskeyChallenge)(nil)).Where("id = ?", ch.ID).Count(ctx); err != nil || n != 0 {
+				t.Fatalf("challenges left: %d %v", n, err)
+			}
+			if _, err := m.Lookup(ctx, oldTok); !errors.Is(err, session.ErrNoSession) {
+				t.Fatalf("pending token: %v", err)
+			}
+			if got, err := m.Lookup(ctx, tok); err != nil || got.Level != db.LevelFull {
+				t.Fatalf("new session: %+v %v", got, err)
+			}
+		})
+		t.Run("not pending or gone", func(t *testing.T) {
+			_, f, err := m.Create(ctx, d, full)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := m.Promote(ctx, d, f.ID, full); !errors.Is(err, db.ErrNotFound) {
+				t.Fatalf("promoting a full session: %v, want ErrNotFound", err)
+			}
+			if _, _, err := m.Promote(ctx, d, f.ID+1000, full); !errors.Is(err, db.ErrNotFound) {
+				t.Fatalf("promoting a missing session: %v, want ErrNotFound", err)
+			}
+		})
+	})
+}

@@ -115,7 +115,7 @@ func (s *Service) passkeyLogin(ctx context.Context, c Client, binding []byte, a 
 		spec := session.Spec{UserID: u.ID, Level: db.LevelFull, Kind: db.KindConsole, Method: api.MethodPasskey,
 			IP: c.IP, UserAgent: c.UserAgent}
 		res.User = u
-		if err := s.start(ctx, tx, c, u, spec, res); err != nil {
+		if err := s.start(ctx, tx, c, u, spec, 0, res); err != nil {
 			return err
 		}
 		return s.Audit.Record(ctx, tx, u.ID, audit.PasskeyUsed, c.Origin, out.Passkey.Name)

@@ -138,7 +138,8 @@ func (s *Service) checkWith(ctx context.Context, tx bun.Tx, u *db.User, o audit.
 		return err
 	}
 	account, ip := ratelimit.AccountCodeKey(u.ID), ratelimit.IPCodeKey(o.IP)
-	if err := s.Limiter.Check(ctx, tx, account, ip); err != nil {
+	counts, err := s.Limiter.CheckCounts(ctx, tx, account, ip)
+	if err != nil {
 		return err
 	}
 	ok, detail, err := verify()
@@ -166,8 +167,12 @@ func (s *Service) checkWith(ctx context.Context, tx bun.Tx, u *db.User, o audit.
 		return s.Audit.Record(ctx, tx, u.ID, audit.CodeFailed, o, detail)
 	}
 	out.OK = true
-	if err := s.Limiter.Clear(ctx, tx, account); err != nil {
-		return err
+	// The streak was read under the user's lock: when there is none, the
+	// reset would change nothing.
+	if counts[account.Name] > 0 {
+		if err := s.Limiter.Clear(ctx, tx, account); err != nil {
+			return err
+		}
 	}
 	if !out.Backup {
 		return nil

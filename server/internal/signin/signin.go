@@ -253,10 +253,41 @@ func (s *Service) Password(ctx context.Context, c Client, username, password str
 	return s.password(ctx, c, username, password)
 }
 
+// withFactors is a user with the state of its second factors that the
+// password step acts on, read in one statement with the user.
+type withFactors struct {
+	db.User `bun:",extend"`
+
+	TOTPEnabledAt *time.Time `bun:"tfa_enabled_at,scanonly"`
+	TOTPSecretSet bool       `bun:"tfa_secret_set,scanonly"`
+	Passkeys      int        `bun:"tfa_passkeys,scanonly"`
+}
+
+// lookup finds the user named username with its TOTP state and number of
+// security keys (nil and db.ErrNotFound when there is none).
+func (s *Service) lookup(ctx context.Context, username string) (*withFactors, error) {
+	u := new(withFactors)
+	err := s.DB.NewSelect().Model(u).ColumnExpr("?TableAlias.*").
+		ColumnExpr("(SELECT t.enabled_at FROM totp_secrets t WHERE t.user_id = ?TableAlias.id) AS tfa_enabled_at").
+		ColumnExpr("EXISTS (SELECT 1 FROM totp_secrets t WHERE t.user_id = ?TableAlias.id AND t.secret IS NOT NULL) AS tfa_secret_set").
+		ColumnExpr("(SELECT count(*) FROM passkeys p WHERE p.user_id = ?TableAlias.id) AS tfa_passkeys").
+		Where("?TableAlias.username_key = ?", account.NormalizeUsername(username)).Scan(ctx)
+	if err != nil {
+		return nil, db.NotFound(err, "load user %q", username)
+	}
+	return u, nil
+}
+
 func (s *Service) password(ctx context.Context, c Client, username, password string) (*Result, error) {
-	u, err := s.Users.ByUsername(ctx, s.DB, username)
+	// The user and its second factors in one statement, before the
+	// password is checked: an unknown user costs the same statement.
+	f, err := s.lookup(ctx, username)
 	if err != nil && !errors.Is(err, db.ErrNotFound) {
 		return nil, err
+	}
+	var u *db.User
+	if f != nil {
+		u = &f.User
 	}
 	attempt, err := s.CheckPassword(ctx, c, username, u, password)
 	if err != nil {
@@ -269,16 +300,11 @@ func (s *Service) password(ctx context.Context, c Client, username, password str
 		}
 		return nil, ErrDisabled
 	}
-	st, err := s.TOTP.Status(ctx, s.DB, u.ID)
-	if err != nil {
-		s.CancelAttempt(ctx, attempt)
-		return nil, err
+	var st totp.Status
+	if f.TOTPSecretSet {
+		st = s.TOTP.StatusSince(f.TOTPEnabledAt)
 	}
-	keys, err := s.Passkeys.Count(ctx, s.DB, u.ID)
-	if err != nil {
-		s.CancelAttempt(ctx, attempt)
-		return nil, err
-	}
+	keys := f.Passkeys
 	// A hash made with other parameters is replaced now that the password
 	// is known (TWOFOLD_ARGON2): imported hashes converge.
 	rehash, err := s.Users.Rehash(ctx, u, password)
@@ -344,7 +370,7 @@ func (s *Service) password(ctx context.Context, c Client, username, password str
 				return err
 			}
 		}
-		if err := s.start(ctx, tx, c, u, spec, res); err != nil {
+		if err := s.start(ctx, tx, c, u, spec, 0, res); err != nil {
 			return err
 		}
 		if spec.Method == api.MethodEmail {
@@ -397,8 +423,9 @@ func (s *Service) undoMail(ctx context.Context, userID int64, r *emailcode.Reser
 
 // start replaces the client's session, if any, with a new one described
 // by spec within tx (a new token at every step), and completes a full
-// sign-in.
-func (s *Service) start(ctx context.Context, tx bun.Tx, c Client, u *db.User, spec session.Spec, res *Result) error {
+// sign-in. pending is the pending session the new one ends (0: none); it
+// returns db.ErrNotFound when that is gone.
+func (s *Service) start(ctx context.Context, tx bun.Tx, c Client, u *db.User, spec session.Spec, pending int64, res *Result) error {
 	if _, err := s.Sessions.DeleteToken(ctx, tx, c.Replace); err != nil {
 		return err
 	}
@@ -407,7 +434,14 @@ func (s *Service) start(ctx context.Context, tx bun.Tx, c Client, u *db.User, sp
 			return err
 		}
 	}
-	token, sess, err := s.Sessions.Create(ctx, tx, spec)
+	var token string
+	var sess *session.Session
+	var err error
+	if pending != 0 {
+		token, sess, err = s.Sessions.Promote(ctx, tx, pending, spec)
+	} else {
+		token, sess, err = s.Sessions.Create(ctx, tx, spec)
+	}
 	if err != nil {
 		return err
 	}
@@ -419,9 +453,7 @@ func (s *Service) start(ctx context.Context, tx bun.Tx, c Client, u *db.User, sp
 	if spec.Device != "" {
 		detail = spec.Device
 	}
-	if err := s.Audit.Record(ctx, tx, u.ID, audit.Login, c.Origin, detail); err != nil {
-		return err
-	}
+	login := s.Audit.Event(u.ID, audit.Login, c.Origin, detail)
 	if spec.Kind == db.KindRustDesk && (spec.ClientID != "" || spec.ClientUUID != "") {
 		k := &db.KnownClient{UserID: u.ID, ClientHash: ClientHash(spec.ClientID, spec.ClientUUID), LastLoginAt: s.Clock.Now()}
 		if _, err := tx.NewInsert().Model(k).On("CONFLICT (user_id, client_hash) DO UPDATE").
@@ -429,7 +461,7 @@ func (s *Service) start(ctx context.Context, tx bun.Tx, c Client, u *db.User, sp
 			return fmt.Errorf("remember client of user %d: %w", u.ID, err)
 		}
 	}
-	return s.Users.SetLastLogin(ctx, tx, u)
+	return s.Users.SetLastLogin(ctx, tx, u, login)
 }
 
 // KnownDevice is how long a browser or client that signed in as a user
@@ -511,11 +543,6 @@ func (s *Service) verify(ctx context.Context, c Client, pending *session.Session
 		if !out.OK {
 			return nil // commit the counted failure
 		}
-		// The pending session is used once: of two right codes sent in
-		// parallel (a TOTP code and a backup code) only one signs in.
-		if err := s.Sessions.DeleteOnce(ctx, tx, pending.ID); err != nil {
-			return err
-		}
 		spec := session.Spec{UserID: u.ID, Level: db.LevelFull, Kind: pending.Kind, Device: pending.Device,
 			ClientID: pending.ClientID, ClientUUID: pending.ClientUUID, IP: c.IP, UserAgent: c.UserAgent}
 		if out.Passkey != nil {
@@ -529,7 +556,10 @@ func (s *Service) verify(ctx context.Context, c Client, pending *session.Session
 				spec.Level, spec.Elevate, res.Status = db.LevelEnroll, false, api.StatusEnroll
 			}
 		}
-		if err := s.start(ctx, tx, c, u, spec, res); err != nil {
+		// The pending session is used once (Promote): of two right codes
+		// sent in parallel (a TOTP code and a backup code) only one signs
+		// in.
+		if err := s.start(ctx, tx, c, u, spec, pending.ID, res); err != nil {
 			return err
 		}
 		if out.Passkey != nil {

@@ -37,6 +37,14 @@ func isWrite(q string) bool {
 			return true
 		}
 	}
+	// A data-modifying WITH query (PostgreSQL): WITH "x" AS (INSERT ...) ...
+	if strings.HasPrefix(q, "WITH") {
+		for _, verb := range []string{"INSERT ", "UPDATE ", "DELETE "} {
+			if strings.Contains(q, "AS ("+verb) {
+				return true
+			}
+		}
+	}
 	return false
 }
 
