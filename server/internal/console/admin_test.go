@@ -119,6 +119,7 @@ func adminEvents(t *testing.T, c *servertest.Client, q url.Values) api.AdminEven
 // password as step-up) is 403 forbidden, and a bearer token is 401; the
 // database is unchanged.
 func TestAdminRefusesOthers(t *testing.T) {
+	t.Parallel()
 	testdb.Engines(t, func(t *testing.T, url string) {
 		e := servertest.Start(t, url, servertest.Options{})
 		bobID := newUser(t, e, userNamed("bob", "bob password 1", "bob@example.com"))
@@ -176,6 +177,7 @@ func TestAdminRefusesOthers(t *testing.T) {
 // step_up_required on every changing endpoint, and nothing changes; a
 // wrong code is invalid_code; a right code lets the change through.
 func TestAdminStepUp(t *testing.T) {
+	t.Parallel()
 	testdb.Engines(t, func(t *testing.T, url string) {
 		e, _, ad := adminServer(t, url)
 		bobID := newUser(t, e, userNamed("bob", "bob password 1", "bob@example.com"))
@@ -229,6 +231,7 @@ func TestAdminStepUp(t *testing.T) {
 // case-insensitively in any script, by username, paged, with total; the
 // bounds of the query are checked; every field of AdminUser.
 func TestAdminListUsers(t *testing.T) {
+	t.Parallel()
 	testdb.Engines(t, func(t *testing.T, dbURL string) {
 		e, _, ad := adminServer(t, dbURL)
 		ctx := context.Background()
@@ -350,6 +353,7 @@ func TestAdminListUsers(t *testing.T) {
 // or a given one that passes the policy; taken usernames and emails are
 // 409; the event names the admin and the reason; the user gets a notice.
 func TestAdminCreateUser(t *testing.T) {
+	t.Parallel()
 	testdb.Engines(t, func(t *testing.T, dbURL string) {
 		e, mails, ad := adminServer(t, dbURL)
 		newUser(t, e, userNamed("bob", "bob password 1", "bob@example.com"))
@@ -439,6 +443,7 @@ func TestAdminCreateUser(t *testing.T) {
 // a wrong one invalid_credentials, and every cookie and bearer token of
 // theirs dies at once.
 func TestAdminPatchUser(t *testing.T) {
+	t.Parallel()
 	testdb.Engines(t, func(t *testing.T, dbURL string) {
 		e, mails, ad := adminServer(t, dbURL)
 		ctx := context.Background()
@@ -568,6 +573,7 @@ func TestAdminPatchUser(t *testing.T) {
 // oneself included, is 409 and changes nothing; a disabled administrator
 // does not count.
 func TestLastAdminStays(t *testing.T) {
+	t.Parallel()
 	testdb.Engines(t, func(t *testing.T, dbURL string) {
 		e, _, ad := adminServer(t, dbURL)
 		adminID := userID(t, e, admin)
@@ -609,6 +615,7 @@ func TestLastAdminStays(t *testing.T) {
 // exactly one wins; the other is refused (409, or 403 when it lost its own
 // rights first).
 func TestLastAdminRace(t *testing.T) {
+	t.Parallel()
 	testdb.Engines(t, func(t *testing.T, dbURL string) {
 		e, _, ad := adminServer(t, dbURL)
 		ctx := context.Background()
@@ -666,6 +673,7 @@ func TestLastAdminRace(t *testing.T) {
 // account's failure counters are gone; email verification stays; one
 // notice reaches the user over SMTP; the event carries actor and reason.
 func TestAdminReset2FA(t *testing.T) {
+	t.Parallel()
 	testdb.Engines(t, func(t *testing.T, dbURL string) {
 		e, mails, ad := adminServer(t, dbURL)
 		ctx := context.Background()
@@ -767,6 +775,7 @@ func TestAdminReset2FA(t *testing.T) {
 // TestAdminResetsOwn2FA: an administrator resetting their own 2FA or
 // signing themselves out keeps the current session; the others end.
 func TestAdminResetsOwn2FA(t *testing.T) {
+	t.Parallel()
 	testdb.Engines(t, func(t *testing.T, dbURL string) {
 		e, _, ad := adminServer(t, dbURL)
 		adminID := userID(t, e, admin)
@@ -792,6 +801,7 @@ func TestAdminResetsOwn2FA(t *testing.T) {
 // TestAdminSignOut: every cookie and bearer token of the user → 401; other
 // users keep theirs; the user gets a notice.
 func TestAdminSignOut(t *testing.T) {
+	t.Parallel()
 	testdb.Engines(t, func(t *testing.T, dbURL string) {
 		e, mails, ad := adminServer(t, dbURL)
 		bobID := newUser(t, e, userNamed("bob", "bob password 1", "bob@example.com"))
@@ -828,6 +838,7 @@ func TestAdminSignOut(t *testing.T) {
 // locked_until); the administrator's unlock lets the right password in at
 // once. The same for ten wrong codes.
 func TestAdminUnlock(t *testing.T) {
+	t.Parallel()
 	testdb.Engines(t, func(t *testing.T, dbURL string) {
 		e, mails, ad := adminServer(t, dbURL)
 		bobID := newUser(t, e, userNamed("bob", "bob password 1", "bob@example.com"))
@@ -887,6 +898,7 @@ func TestAdminUnlock(t *testing.T) {
 // TestAdminEvents: every user's events, newest first, paged by id with
 // next_before until null, filtered by user and type; limit is bounded.
 func TestAdminEvents(t *testing.T) {
+	t.Parallel()
 	testdb.Engines(t, func(t *testing.T, dbURL string) {
 		e, _, ad := adminServer(t, dbURL)
 		bobID := newUser(t, e, userNamed("bob", "bob password 1"))
@@ -1011,6 +1023,7 @@ func enforcedJourney(t *testing.T, e *servertest.Env, username, password string)
 // role (TWOFOLD_ENFORCE_2FA=all, =admins); Account.tfa.enforced and
 // AdminUser.tfa.enforced are true for either cause.
 func TestEnforced2FA(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name    string
 		enforce string
@@ -1093,6 +1106,7 @@ func TestEnforced2FA(t *testing.T) {
 // (the step-up code unconsumed, no event, no session ended); the same
 // request then succeeds.
 func TestAdminFaultsLeaveNothingHalfDone(t *testing.T) {
+	t.Parallel()
 	testdb.Engines(t, func(t *testing.T, dbURL string) {
 		probe := &testdb.Probe{}
 		e := servertest.Start(t, dbURL, servertest.Options{DBHooks: []bun.QueryHook{probe}})

@@ -54,6 +54,7 @@ func codeFailures(t *testing.T, e *servertest.Env, uid int64) int {
 // session (step-up, inline codes, confirming a new secret), never before
 // the password.
 func TestClockHint(t *testing.T) {
+	t.Parallel()
 	testdb.Engines(t, func(t *testing.T, dbURL string) {
 		e := servertest.Start(t, dbURL, servertest.Options{})
 		c := e.NewClient()

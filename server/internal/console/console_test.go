@@ -23,6 +23,7 @@ import (
 const admin = "admin"
 
 func TestMalformedRequests(t *testing.T) {
+	t.Parallel()
 	testdb.Engines(t, func(t *testing.T, url string) {
 		e := servertest.Start(t, url, servertest.Options{})
 		c := e.NewClient()
@@ -68,6 +69,7 @@ func TestMalformedRequests(t *testing.T) {
 }
 
 func TestValidationErrorsCarryFieldsAndRules(t *testing.T) {
+	t.Parallel()
 	e := servertest.Start(t, testdb.SQLite(t), servertest.Options{})
 	c := e.NewClient()
 	c.Login(admin, servertest.AdminPassword)
@@ -105,6 +107,7 @@ func TestValidationErrorsCarryFieldsAndRules(t *testing.T) {
 }
 
 func TestPasswordEqualToUsernameRefused(t *testing.T) {
+	t.Parallel()
 	e := servertest.Start(t, testdb.SQLite(t), servertest.Options{})
 	ctx := context.Background()
 	if _, err := e.Server.Users.Create(ctx, e.Server.DB, userNamed("longusername1", "an ok password")); err != nil {
@@ -121,6 +124,7 @@ func TestPasswordEqualToUsernameRefused(t *testing.T) {
 }
 
 func TestWrongPasswordAndUnknownUserLookTheSame(t *testing.T) {
+	t.Parallel()
 	testdb.Engines(t, func(t *testing.T, url string) {
 		e := servertest.Start(t, url, servertest.Options{})
 		c := e.NewClient()
@@ -142,6 +146,7 @@ func TestWrongPasswordAndUnknownUserLookTheSame(t *testing.T) {
 }
 
 func TestUsernameIsCaseInsensitive(t *testing.T) {
+	t.Parallel()
 	e := servertest.Start(t, testdb.SQLite(t), servertest.Options{})
 	ctx := context.Background()
 	if _, err := e.Server.Users.Create(ctx, e.Server.DB, userNamed("Élodie", "an ok password")); err != nil {
@@ -161,6 +166,7 @@ func TestUsernameIsCaseInsensitive(t *testing.T) {
 }
 
 func TestCookieFlagsAndNoTokenInBodies(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, publicURL, cookie string
 		secure                  bool
@@ -208,6 +214,7 @@ func TestCookieFlagsAndNoTokenInBodies(t *testing.T) {
 }
 
 func TestSecurityHeaders(t *testing.T) {
+	t.Parallel()
 	e := servertest.Start(t, testdb.SQLite(t), servertest.Options{})
 	c := e.NewClient()
 	r := c.Must(200, "GET", api.PathHealth, nil)
@@ -236,6 +243,7 @@ func TestSecurityHeaders(t *testing.T) {
 }
 
 func TestSessionRotationAndLogout(t *testing.T) {
+	t.Parallel()
 	testdb.Engines(t, func(t *testing.T, url string) {
 		e := servertest.Start(t, url, servertest.Options{})
 		c := e.NewClient()
@@ -266,6 +274,7 @@ func TestSessionRotationAndLogout(t *testing.T) {
 }
 
 func TestSessionTimeouts(t *testing.T) {
+	t.Parallel()
 	e := servertest.Start(t, testdb.SQLite(t), servertest.Options{})
 	c := e.NewClient()
 	c.Login(admin, servertest.AdminPassword)
@@ -289,6 +298,7 @@ func TestSessionTimeouts(t *testing.T) {
 }
 
 func TestCrossSiteWritesRefused(t *testing.T) {
+	t.Parallel()
 	e := servertest.Start(t, testdb.SQLite(t), servertest.Options{})
 	c := e.NewClient()
 	c.Login(admin, servertest.AdminPassword)
@@ -327,6 +337,7 @@ func TestCrossSiteWritesRefused(t *testing.T) {
 }
 
 func TestBearerTokensRefusedOnConsoleAPI(t *testing.T) {
+	t.Parallel()
 	e := servertest.Start(t, testdb.SQLite(t), servertest.Options{})
 	c := e.NewClient()
 	c.Login(admin, servertest.AdminPassword)
@@ -339,6 +350,7 @@ func TestBearerTokensRefusedOnConsoleAPI(t *testing.T) {
 }
 
 func TestStepUpWithoutTOTP(t *testing.T) {
+	t.Parallel()
 	testdb.Engines(t, func(t *testing.T, url string) {
 		e := servertest.Start(t, url, servertest.Options{})
 		c := e.NewClient()
@@ -401,6 +413,7 @@ func TestStepUpWithoutTOTP(t *testing.T) {
 }
 
 func TestPasswordChangeEndsOtherSessions(t *testing.T) {
+	t.Parallel()
 	testdb.Engines(t, func(t *testing.T, url string) {
 		e := servertest.Start(t, url, servertest.Options{})
 		a, b := e.NewClient(), e.NewClient()
@@ -436,6 +449,7 @@ func hasEvent(ev api.Events, typ string) bool {
 }
 
 func TestEmailSettings(t *testing.T) {
+	t.Parallel()
 	testdb.Engines(t, func(t *testing.T, url string) {
 		e := servertest.Start(t, url, servertest.Options{})
 		ctx := context.Background()
@@ -463,6 +477,7 @@ func TestEmailSettings(t *testing.T) {
 }
 
 func TestPasswordLimits(t *testing.T) {
+	t.Parallel()
 	testdb.Engines(t, func(t *testing.T, url string) {
 		e := servertest.Start(t, url, servertest.Options{Vars: map[string]string{config.EnvTrustedProxies: "127.0.0.1/32"}})
 		for _, name := range []string{admin, "nobody-here"} {
@@ -507,6 +522,7 @@ func TestPasswordLimits(t *testing.T) {
 }
 
 func TestSpoofedForwardedForIgnored(t *testing.T) {
+	t.Parallel()
 	// No trusted proxy: X-Forwarded-For must not reset or dodge the limit.
 	e := servertest.Start(t, testdb.SQLite(t), servertest.Options{})
 	c := e.NewClient()
@@ -523,6 +539,7 @@ func TestSpoofedForwardedForIgnored(t *testing.T) {
 }
 
 func TestSuccessResetsPasswordCounter(t *testing.T) {
+	t.Parallel()
 	e := servertest.Start(t, testdb.SQLite(t), servertest.Options{})
 	c := e.NewClient()
 	for round := 0; round < 3; round++ {
@@ -536,6 +553,7 @@ func TestSuccessResetsPasswordCounter(t *testing.T) {
 }
 
 func TestParallelWrongPasswordsCannotExceedLimit(t *testing.T) {
+	t.Parallel()
 	e := servertest.Start(t, testdb.SQLite(t), servertest.Options{})
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -557,6 +575,7 @@ func TestParallelWrongPasswordsCannotExceedLimit(t *testing.T) {
 }
 
 func TestReadyAndHealth(t *testing.T) {
+	t.Parallel()
 	e := servertest.Start(t, testdb.SQLite(t), servertest.Options{})
 	c := e.NewClient()
 	c.Must(200, "GET", api.PathHealth, nil)
@@ -572,6 +591,7 @@ func TestReadyAndHealth(t *testing.T) {
 }
 
 func TestWrongKeyFileRefusesToStart(t *testing.T) {
+	t.Parallel()
 	testdb.Engines(t, func(t *testing.T, url string) {
 		dir := t.TempDir()
 		e := servertest.Start(t, url, servertest.Options{Dir: dir})

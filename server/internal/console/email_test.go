@@ -52,6 +52,7 @@ func loginEmail(t *testing.T, e *servertest.Env, mails *smtptest.Server) (*serve
 }
 
 func TestEmailLoginVerification(t *testing.T) {
+	t.Parallel()
 	testdb.Engines(t, func(t *testing.T, dbURL string) {
 		e, mails := emailEnv(t, dbURL)
 		c, code := loginEmail(t, e, mails)
@@ -132,6 +133,7 @@ func assertCodeNotStored(t *testing.T, e *servertest.Env, code string) {
 }
 
 func TestEmailCodeRules(t *testing.T) {
+	t.Parallel()
 	testdb.Engines(t, func(t *testing.T, dbURL string) {
 		e, mails := emailEnv(t, dbURL)
 
@@ -206,6 +208,7 @@ func TestEmailCodeRules(t *testing.T) {
 }
 
 func TestParallelEmailCode(t *testing.T) {
+	t.Parallel()
 	e, mails := emailEnv(t, testdb.SQLite(t))
 	c, code := loginEmail(t, e, mails)
 	var wg sync.WaitGroup
@@ -230,6 +233,7 @@ func TestParallelEmailCode(t *testing.T) {
 }
 
 func TestMailServerDown(t *testing.T) {
+	t.Parallel()
 	testdb.Engines(t, func(t *testing.T, dbURL string) {
 		e, mails := emailEnv(t, dbURL)
 		mails.Stop()
@@ -258,6 +262,7 @@ func TestMailServerDown(t *testing.T) {
 }
 
 func TestNoEmailWithTOTP(t *testing.T) {
+	t.Parallel()
 	e, mails := emailEnv(t, testdb.SQLite(t))
 	c, code := loginEmail(t, e, mails)
 	c.Must(200, "POST", api.PathVerify, map[string]string{"code": code})
@@ -279,6 +284,7 @@ func TestNoEmailWithTOTP(t *testing.T) {
 }
 
 func TestSecurityNotifications(t *testing.T) {
+	t.Parallel()
 	testdb.Engines(t, func(t *testing.T, dbURL string) {
 		mails := smtptest.Start(t)
 		e := servertest.Start(t, dbURL, servertest.Options{Vars: map[string]string{config.EnvSMTPURL: mails.URL()}})
@@ -360,6 +366,7 @@ func TestSecurityNotifications(t *testing.T) {
 }
 
 func TestMailsInTheUsersLanguage(t *testing.T) {
+	t.Parallel()
 	e, mails := emailEnv(t, testdb.SQLite(t))
 	c := e.NewClient()
 	c.Headers["Accept-Language"] = "fr-FR,fr;q=0.9,en;q=0.5"
@@ -390,6 +397,7 @@ func TestMailsInTheUsersLanguage(t *testing.T) {
 }
 
 func TestPendingDescribesTheSignIn(t *testing.T) {
+	t.Parallel()
 	e, mails := emailEnv(t, testdb.SQLite(t))
 	c, _ := loginEmail(t, e, mails)
 	var p api.Pending

@@ -70,6 +70,7 @@ func elevate(t *testing.T, e *servertest.Env, en enrolled) {
 // TestF1ParallelRegenerationLeavesOneSet: parallel backup-code
 // regenerations, or a renewal racing them, leave exactly six valid codes.
 func TestF1ParallelRegenerationLeavesOneSet(t *testing.T) {
+	t.Parallel()
 	testdb.Engines(t, func(t *testing.T, url string) {
 		e := servertest.Start(t, url, servertest.Options{})
 		c := e.NewClient()
@@ -153,6 +154,7 @@ func faultEach(t *testing.T, e *servertest.Env, probe *testdb.Probe, send func()
 // sign-in and step-up paths answers 503, consumes no code, counts no
 // failure and changes nothing; the same request then succeeds.
 func TestF2FaultsLeaveNothingHalfDone(t *testing.T) {
+	t.Parallel()
 	testdb.Engines(t, func(t *testing.T, url string) {
 		probe := &testdb.Probe{}
 		e := servertest.Start(t, url, servertest.Options{DBHooks: []bun.QueryHook{probe}})
@@ -250,6 +252,7 @@ func TestF2FaultsLeaveNothingHalfDone(t *testing.T) {
 // code and keeps no pending session; the second step under faults keeps
 // the code usable.
 func TestF2EmailSignInFaults(t *testing.T) {
+	t.Parallel()
 	testdb.Engines(t, func(t *testing.T, url string) {
 		probe := &testdb.Probe{}
 		e, mails := emailEnv(t, url, probe)
@@ -286,6 +289,7 @@ func TestF2EmailSignInFaults(t *testing.T) {
 // minutes cannot put an authenticator on a TOTP-off account without the
 // password.
 func TestF4FirstEnrolmentNeedsStepUp(t *testing.T) {
+	t.Parallel()
 	testdb.Engines(t, func(t *testing.T, url string) {
 		e := servertest.Start(t, url, servertest.Options{})
 		c := e.NewClient()
@@ -318,6 +322,7 @@ func TestF4FirstEnrolmentNeedsStepUp(t *testing.T) {
 // out a browser that signed in as that user before; its own wrong
 // passwords are counted on their own.
 func TestF5DeviceCookieEscapesLockout(t *testing.T) {
+	t.Parallel()
 	testdb.Engines(t, func(t *testing.T, url string) {
 		e := servertest.Start(t, url, servertest.Options{Vars: map[string]string{config.EnvTrustedProxies: "127.0.0.1/32"}})
 		owner := e.NewClient()
@@ -382,6 +387,7 @@ func hasCookie(c *servertest.Client, name string) bool {
 // sign-ins and resends together; then a right password answers 429
 // without mailing.
 func TestF6CodeMailsCapped(t *testing.T) {
+	t.Parallel()
 	testdb.Engines(t, func(t *testing.T, url string) {
 		e, mails := emailEnv(t, url)
 		first := len(mails.Mails())
@@ -421,6 +427,7 @@ func TestF6CodeMailsCapped(t *testing.T) {
 // TestF7EmailSignInCountsAsStepUp: a sign-in with password and email code
 // (TOTP off) elevates the session like a password sign-in.
 func TestF7EmailSignInCountsAsStepUp(t *testing.T) {
+	t.Parallel()
 	testdb.Engines(t, func(t *testing.T, url string) {
 		e, mails := emailEnv(t, url)
 		c, code := loginEmail(t, e, mails)
@@ -435,6 +442,7 @@ func TestF7EmailSignInCountsAsStepUp(t *testing.T) {
 // TestF8SentPasswordAlwaysChecked: a wrong "password" field is refused even
 // when current_password is right.
 func TestF8SentPasswordAlwaysChecked(t *testing.T) {
+	t.Parallel()
 	testdb.Engines(t, func(t *testing.T, url string) {
 		e := servertest.Start(t, url, servertest.Options{})
 		c := e.NewClient()
@@ -452,6 +460,7 @@ func TestF8SentPasswordAlwaysChecked(t *testing.T) {
 
 // TestF15LogoutClearsSiteData: logout asks the browser to drop its cache.
 func TestF15LogoutClearsSiteData(t *testing.T) {
+	t.Parallel()
 	e := servertest.Start(t, testdb.SQLite(t), servertest.Options{})
 	c := e.NewClient()
 	c.Login(admin, servertest.AdminPassword)
@@ -464,6 +473,7 @@ func TestF15LogoutClearsSiteData(t *testing.T) {
 // TestParallelResendsCannotPassTheCooldown: of parallel resends after the
 // cooldown exactly one sends a mail.
 func TestParallelResendsCannotPassTheCooldown(t *testing.T) {
+	t.Parallel()
 	testdb.Engines(t, func(t *testing.T, url string) {
 		e, mails := emailEnv(t, url)
 		c, _ := loginEmail(t, e, mails)
@@ -504,6 +514,7 @@ func TestParallelResendsCannotPassTheCooldown(t *testing.T) {
 // second step together) commits at most three write transactions, and
 // GET /api/account runs at most two statements.
 func TestSignInWritesAtMostThreeTransactions(t *testing.T) {
+	t.Parallel()
 	testdb.Engines(t, func(t *testing.T, url string) {
 		mails := smtptest.Start(t)
 		probe := &testdb.Probe{}
@@ -547,6 +558,7 @@ func TestSignInWritesAtMostThreeTransactions(t *testing.T) {
 
 // TestOwnSessions: the sessions list, ending one and ending the others.
 func TestOwnSessions(t *testing.T) {
+	t.Parallel()
 	testdb.Engines(t, func(t *testing.T, url string) {
 		e := servertest.Start(t, url, servertest.Options{})
 		ctx := context.Background()

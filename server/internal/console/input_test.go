@@ -45,6 +45,7 @@ func apiError(t *testing.T, r *servertest.Response) api.Error {
 // Before the fix, a NUL in the username gave 503 and an ERROR line, and
 // the other control characters a counted 401.
 func TestF9ControlCharactersRefused(t *testing.T) {
+	t.Parallel()
 	testdb.Engines(t, func(t *testing.T, url string) {
 		probe := &testdb.Probe{}
 		e := servertest.Start(t, url, servertest.Options{DBHooks: []bun.QueryHook{probe}})
@@ -109,6 +110,7 @@ func TestF9ControlCharactersRefused(t *testing.T) {
 // differs in case, a duplicate key) are refused with 400 bad_request on
 // sign-in and on a step-up request, and nothing changes.
 func TestF10JSONKeysExactOverHTTP(t *testing.T) {
+	t.Parallel()
 	e := servertest.Start(t, testdb.SQLite(t), servertest.Options{})
 	c := e.NewClient()
 	c.Login(admin, servertest.AdminPassword)
@@ -144,6 +146,7 @@ func TestF10JSONKeysExactOverHTTP(t *testing.T) {
 // matching Origin (DNS rebinding), on every path but /api/health and
 // /api/ready. Before the fix, Host: evil with Origin: http://evil passed.
 func TestF11HostHeader(t *testing.T) {
+	t.Parallel()
 	e := servertest.Start(t, testdb.SQLite(t), servertest.Options{})
 	c := e.NewClient()
 	c.Login(admin, servertest.AdminPassword)
@@ -200,6 +203,7 @@ func TestF11HostHeader(t *testing.T) {
 // The public URL's host is compared as host:port, case and a final dot
 // aside, with the default port of its scheme.
 func TestHostHeaderForms(t *testing.T) {
+	t.Parallel()
 	e := servertest.Start(t, testdb.SQLite(t), servertest.Options{Vars: map[string]string{config.EnvPublicURL: "https://Console.Example.com/"}})
 	c := e.NewClient()
 	for host, want := range map[string]int{
@@ -227,6 +231,7 @@ func TestHostHeaderForms(t *testing.T) {
 // of the events and has its own password bucket. Before the fix, such
 // entries fell back to the proxy's address.
 func TestF13ForwardedForWithPortInEvents(t *testing.T) {
+	t.Parallel()
 	e := servertest.Start(t, testdb.SQLite(t), servertest.Options{Vars: map[string]string{config.EnvTrustedProxies: "127.0.0.1/32"}})
 	for xff, want := range map[string]string{
 		"198.51.100.12:5555":           "198.51.100.12",
@@ -264,6 +269,7 @@ func TestF13ForwardedForWithPortInEvents(t *testing.T) {
 // no-break space) inside signs in once; before the fix, the line break
 // made it a wrong code.
 func TestF14BackupCodeWhitespace(t *testing.T) {
+	t.Parallel()
 	testdb.Engines(t, func(t *testing.T, url string) {
 		e := servertest.Start(t, url, servertest.Options{})
 		c := e.NewClient()

@@ -20,6 +20,7 @@ import (
 // TOTP) from one IP, as behind a NAT, all succeed: the per-IP limit counts
 // failures only, and no row is locked by every sign-in from one IP.
 func TestHonestBurstFromOneIP(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("300 sign-ins")
 	}
@@ -29,7 +30,7 @@ func TestHonestBurstFromOneIP(t *testing.T) {
 		const n = 300
 		// Users with TOTP on, written directly (one hash for all): the test
 		// is about the limits, not about hashing or enrolment.
-		hash, err := account.NewHasher(1, account.DefaultParams, 0).Hash(ctx, "burst password 1")
+		hash, err := account.NewHasher(1, e.Server.Config.Argon2, 0).Hash(ctx, "burst password 1")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -98,6 +99,7 @@ func TestHonestBurstFromOneIP(t *testing.T) {
 // account: exactly 10 are checked, the rest get 429 (the account's counter
 // is counted under the user's lock, before any further check).
 func TestParallelWrongCodesCappedExactly(t *testing.T) {
+	t.Parallel()
 	testdb.Engines(t, func(t *testing.T, url string) {
 		e := servertest.Start(t, url, servertest.Options{})
 		c := e.NewClient()

@@ -118,6 +118,7 @@ func accountOf(t *testing.T, c *servertest.Client) api.Account {
 }
 
 func TestPasskeyRegisterSignInAndRemove(t *testing.T) {
+	t.Parallel()
 	testdb.Engines(t, func(t *testing.T, dbURL string) {
 		e := startKeys(t, dbURL)
 		c, auth, reg := keyUser(t, e, "ann")
@@ -217,6 +218,7 @@ func TestPasskeyRegisterSignInAndRemove(t *testing.T) {
 }
 
 func TestPasskeyAssertionsRefusedAndCounted(t *testing.T) {
+	t.Parallel()
 	testdb.Engines(t, func(t *testing.T, dbURL string) {
 		e := startKeys(t, dbURL)
 		_, auth, _ := keyUser(t, e, "ann")
@@ -325,6 +327,7 @@ func TestPasskeyAssertionsRefusedAndCounted(t *testing.T) {
 }
 
 func TestPasskeyTenFailuresLock(t *testing.T) {
+	t.Parallel()
 	testdb.Engines(t, func(t *testing.T, dbURL string) {
 		e := startKeys(t, dbURL)
 		_, auth, _ := keyUser(t, e, "ann")
@@ -351,6 +354,7 @@ func TestPasskeyTenFailuresLock(t *testing.T) {
 }
 
 func TestPasskeyStepUpAndVerify(t *testing.T) {
+	t.Parallel()
 	testdb.Engines(t, func(t *testing.T, dbURL string) {
 		e := startKeys(t, dbURL)
 		c, auth, reg := keyUser(t, e, "ann")
@@ -403,6 +407,7 @@ func TestPasskeyStepUpAndVerify(t *testing.T) {
 }
 
 func TestPasswordlessSignIn(t *testing.T) {
+	t.Parallel()
 	testdb.Engines(t, func(t *testing.T, dbURL string) {
 		e := startKeys(t, dbURL)
 		c, auth, reg := keyUser(t, e, "ann")
@@ -449,6 +454,7 @@ func TestPasswordlessSignIn(t *testing.T) {
 }
 
 func TestDisableAndAdminResetRemoveKeys(t *testing.T) {
+	t.Parallel()
 	testdb.Engines(t, func(t *testing.T, dbURL string) {
 		e := startKeys(t, dbURL)
 		c, auth, _ := keyUser(t, e, "ann")
@@ -481,6 +487,7 @@ func TestDisableAndAdminResetRemoveKeys(t *testing.T) {
 }
 
 func TestPasskeysNeedAHostName(t *testing.T) {
+	t.Parallel()
 	e := servertest.Start(t, testdb.SQLite(t), servertest.Options{})
 	c := e.NewClient()
 	c.Login(admin, servertest.AdminPassword)
@@ -494,6 +501,7 @@ func TestPasskeysNeedAHostName(t *testing.T) {
 
 // The 2FA expiry applies to TOTP only: keys do not turn 2FA "expired".
 func TestPasskeysDoNotExpire(t *testing.T) {
+	t.Parallel()
 	testdb.Engines(t, func(t *testing.T, dbURL string) {
 		e := startKeys(t, dbURL)
 		_, auth, _ := keyUser(t, e, "ann")
@@ -517,6 +525,7 @@ func TestPasskeysDoNotExpire(t *testing.T) {
 // A registration challenge works once, even for a refused credential, and
 // a credential made for another origin is refused.
 func TestPasskeyRegistrationRefused(t *testing.T) {
+	t.Parallel()
 	testdb.Engines(t, func(t *testing.T, dbURL string) {
 		e := startKeys(t, dbURL)
 		password := "a long password for ann"

@@ -20,6 +20,7 @@ import (
 // one; the last-seen refresh when it is due) in every state of an
 // account, and answers what the database holds.
 func TestGetAccountAtMostTwoStatements(t *testing.T) {
+	t.Parallel()
 	testdb.Engines(t, func(t *testing.T, url string) {
 		probe := &testdb.Probe{}
 		e := servertest.Start(t, url, servertest.Options{DBHooks: []bun.QueryHook{probe}})

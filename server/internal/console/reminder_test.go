@@ -18,6 +18,7 @@ import (
 // backup codes left, one mail and the banner data; running the job again
 // sends nothing more.
 func TestReminderMailsAndBanners(t *testing.T) {
+	t.Parallel()
 	testdb.Engines(t, func(t *testing.T, dbURL string) {
 		mails := smtptest.Start(t)
 		e := servertest.Start(t, dbURL, servertest.Options{Vars: map[string]string{config.EnvSMTPURL: mails.URL()}})

@@ -72,6 +72,7 @@ func loginTOTP(t *testing.T, e *servertest.Env, username, password string) *serv
 }
 
 func TestEnrolEndToEnd(t *testing.T) {
+	t.Parallel()
 	testdb.Engines(t, func(t *testing.T, dbURL string) {
 		e := servertest.Start(t, dbURL, servertest.Options{})
 		c := e.NewClient()
@@ -227,6 +228,7 @@ func assertNoSecretsStored(t *testing.T, e *servertest.Env, dbURL, secret string
 }
 
 func TestParallelBackupCodeAndTOTPReplay(t *testing.T) {
+	t.Parallel()
 	testdb.Engines(t, func(t *testing.T, dbURL string) {
 		e := servertest.Start(t, dbURL, servertest.Options{})
 		c := e.NewClient()
@@ -321,6 +323,7 @@ func TestParallelBackupCodeAndTOTPReplay(t *testing.T) {
 }
 
 func TestSecondFactorLimits(t *testing.T) {
+	t.Parallel()
 	testdb.Engines(t, func(t *testing.T, dbURL string) {
 		dir := t.TempDir()
 		e := servertest.Start(t, dbURL, servertest.Options{Dir: dir})
@@ -356,6 +359,7 @@ func TestSecondFactorLimits(t *testing.T) {
 }
 
 func TestStepUpWithTOTP(t *testing.T) {
+	t.Parallel()
 	testdb.Engines(t, func(t *testing.T, dbURL string) {
 		e := servertest.Start(t, dbURL, servertest.Options{})
 		c := e.NewClient()
@@ -440,6 +444,7 @@ func TestStepUpWithTOTP(t *testing.T) {
 }
 
 func TestRenewRightAfterStepUpAndExpiry(t *testing.T) {
+	t.Parallel()
 	testdb.Engines(t, func(t *testing.T, dbURL string) {
 		e := servertest.Start(t, dbURL, servertest.Options{})
 		c := e.NewClient()
@@ -489,6 +494,7 @@ func TestRenewRightAfterStepUpAndExpiry(t *testing.T) {
 }
 
 func TestEnableDisableEndOtherSessions(t *testing.T) {
+	t.Parallel()
 	testdb.Engines(t, func(t *testing.T, dbURL string) {
 		e := servertest.Start(t, dbURL, servertest.Options{})
 		a, b := e.NewClient(), e.NewClient()
@@ -527,6 +533,7 @@ func TestEnableDisableEndOtherSessions(t *testing.T) {
 }
 
 func TestEnforcedAccountEnrols(t *testing.T) {
+	t.Parallel()
 	e := servertest.Start(t, testdb.SQLite(t), servertest.Options{})
 	ctx := context.Background()
 	if _, err := e.Server.DB.NewUpdate().Model((*db.User)(nil)).Set("tfa_enforced = ?", true).Where("username_key = ?", admin).Exec(ctx); err != nil {
@@ -573,6 +580,7 @@ func TestEnforcedAccountEnrols(t *testing.T) {
 // TestLogsHoldNoSecrets runs a whole flow and looks for every secret it
 // handled in the server's structured log.
 func TestLogsHoldNoSecrets(t *testing.T) {
+	t.Parallel()
 	e := servertest.Start(t, testdb.SQLite(t), servertest.Options{})
 	c := e.NewClient()
 	c.Login(admin, servertest.AdminPassword)

@@ -28,6 +28,21 @@ import (
 // AdminPassword is the first admin's password in every test server.
 const AdminPassword = "correct horse battery staple"
 
+// Argon2 are the password-hash parameters (TWOFOLD_ARGON2 form) of the
+// test servers whose variables set no TWOFOLD_ARGON2 and whose public URL
+// is not https (the server refuses weak hashes there); empty, the default:
+// the server's own (account.DefaultParams). A test package whose tests are
+// not about the hashes' cost sets it to CheapArgon2 in TestMain, before
+// any test runs: at the default parameters a hash takes about 50 ms, and
+// about 0.4 s under the race detector, and every server start hashes
+// twice (the dummy hash, the first admin). Tests about the cost set
+// TWOFOLD_ARGON2 themselves.
+var Argon2 string
+
+// CheapArgon2 are argon2's own minimums (8 KiB, one pass), below OWASP's
+// floor: allowed with TWOFOLD_BENCH_WEAK_ARGON2=1, as for `make bench`.
+const CheapArgon2 = "m=8,t=1,p=1"
+
 // Env is a running test server.
 type Env struct {
 	T      testing.TB
@@ -90,6 +105,12 @@ func Config(t testing.TB, dbURL, dir string, vars map[string]string) config.Conf
 	cfg, err := config.FromEnv(func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatalf("config: %v", err)
+	}
+	if _, set := vars[config.EnvArgon2]; Argon2 != "" && !set && !cfg.Production() {
+		env[config.EnvArgon2], env[config.EnvBenchWeakArgon2] = Argon2, "1"
+		if cfg, err = config.FromEnv(func(k string) string { return env[k] }); err != nil {
+			t.Fatalf("config with TWOFOLD_ARGON2=%s: %v", Argon2, err)
+		}
 	}
 	return cfg
 }
