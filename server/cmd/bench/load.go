@@ -138,7 +138,7 @@ type Phase struct {
 	// ClientCPUms is the load generator's own CPU per operation (it
 	// shares the machine: what it takes, the server cannot have).
 	ClientCPUms float64 `json:"load_generator_cpu_ms_per_op"`
-	PeakRSSMiB  float64        `json:"peak_rss_mib"`
+	PeakRSSMiB  float64 `json:"peak_rss_mib"`
 	// LimitPerS is the argon2 limit measured right before the phase, and
 	// LimitShare PerSecond over it (sign-ins with the configured hash).
 	LimitPerS  float64 `json:"argon2_limit_per_second,omitempty"`

@@ -48,7 +48,7 @@ func (h *Handlers) AdminOnly(next httpx.HandlerFunc) httpx.HandlerFunc {
 			return errNotAdmin()
 		}
 		return nil
-	}, db.LevelFull)
+	}, false, db.LevelFull)
 }
 
 // pathID is the {id} of an admin path; anything but a positive integer is

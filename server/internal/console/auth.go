@@ -122,7 +122,7 @@ func (h *Handlers) mailFailed(r *http.Request, err error, email string) *api.Err
 // pending loads the request's pending sign-in; no session, a timed-out
 // one or one that is not pending is login_expired (API.md).
 func (h *Handlers) pending(r *http.Request) (*Auth, error) {
-	a, err := h.load(r)
+	a, err := h.load(r, false)
 	switch {
 	case errors.Is(err, session.ErrNoSession), errors.Is(err, session.ErrExpired):
 		return nil, errLoginExpired()

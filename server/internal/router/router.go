@@ -57,7 +57,7 @@ func New(d Deps) (http.Handler, error) {
 	t.handle("POST "+api.PathPasswordReset, c.PasswordReset)
 	t.handle("POST "+api.PathPasswordResetConfirm, c.PasswordResetConfirm)
 
-	t.handle("GET "+api.PathAccount, c.Require(c.GetAccount, db.LevelFull, db.LevelEnroll))
+	t.handle("GET "+api.PathAccount, c.RequireWithTFA(c.GetAccount, db.LevelFull, db.LevelEnroll))
 	t.handle("PUT "+api.PathAccount, c.Full(c.PutAccount))
 	t.handle("POST "+api.PathPassword, c.Full(c.ChangePassword))
 	t.handle("POST "+api.PathAccountVerify, c.Full(c.VerifyAccount))
