@@ -180,10 +180,15 @@ func processBlocks(B []block, time, memory, threads uint32, mode int) {
 	for n := uint32(0); n < time; n++ {
 		for slice := uint32(0); slice < syncPoints; slice++ {
 			var wg sync.WaitGroup
-			for lane := uint32(0); lane < threads; lane++ {
-				wg.Add(1)
+			wg.Add(int(threads))
+			// The last lane runs on the calling goroutine (x/crypto starts
+			// a goroutine for every lane): with one lane, the usual case, a
+			// hash never waits in the scheduler's run queue behind other
+			// requests while it holds a hash slot.
+			for lane := uint32(0); lane+1 < threads; lane++ {
 				go processSegment(n, slice, lane, &wg)
 			}
+			processSegment(n, slice, threads-1, &wg)
 			wg.Wait()
 		}
 	}
