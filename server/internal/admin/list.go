@@ -163,9 +163,12 @@ func utc(t *time.Time) *time.Time {
 func (s *Service) Events(ctx context.Context, idb bun.IDB, q api.AdminEventsQuery) (api.AdminEvents, error) {
 	var rows []struct {
 		db.Event `bun:",extend"`
-		Username string `bun:"username"`
+		Username string `bun:"username,scanonly"`
 	}
-	sel := idb.NewSelect().Model(&rows).ColumnExpr("?TableAlias.*").ColumnExpr("u.username").
+	// The model's own columns, not *: a column a newer instance's
+	// migration adds must not break this one (README "Upgrades with
+	// several instances").
+	sel := idb.NewSelect().Model(&rows).ColumnExpr("?TableColumns").ColumnExpr("u.username").
 		Join("JOIN users AS u ON u.id = ?TableAlias.user_id")
 	if q.UserID > 0 {
 		sel = sel.Where("?TableAlias.user_id = ?", q.UserID)

@@ -264,10 +264,12 @@ type withFactors struct {
 }
 
 // lookup finds the user named username with its TOTP state and number of
-// security keys (nil and db.ErrNotFound when there is none).
+// security keys (nil and db.ErrNotFound when there is none). It names the
+// model's columns rather than *, so that a column added by a newer
+// instance's migration does not break this one (TestRollingUpgrade).
 func (s *Service) lookup(ctx context.Context, username string) (*withFactors, error) {
 	u := new(withFactors)
-	err := s.DB.NewSelect().Model(u).ColumnExpr("?TableAlias.*").
+	err := s.DB.NewSelect().Model(u).ColumnExpr("?TableColumns").
 		ColumnExpr("(SELECT t.enabled_at FROM totp_secrets t WHERE t.user_id = ?TableAlias.id) AS tfa_enabled_at").
 		ColumnExpr("EXISTS (SELECT 1 FROM totp_secrets t WHERE t.user_id = ?TableAlias.id AND t.secret IS NOT NULL) AS tfa_secret_set").
 		ColumnExpr("(SELECT count(*) FROM passkeys p WHERE p.user_id = ?TableAlias.id) AS tfa_passkeys").
