@@ -81,11 +81,12 @@ func TestRollingUpgrade(t *testing.T) {
 	}
 	t.Logf("A answered %d requests (%d during the migration), the slowest in %v", len(answers), during, slowest)
 
-	// Both work on the migrated schema (new columns in users, sessions and
-	// events): the old build creates a user (an insert that does not know
-	// the new column), both sign it in, and the old build reads the
-	// account, its sessions and the audit log (reads that must name their
-	// columns, not *).
+	// Both work on the migrated schema (new columns in users, sessions,
+	// events and throttles): the old build creates a user (an insert that
+	// does not know the new column), both sign it in (the counters' upsert
+	// returns its row), and the old build reads the account, its sessions
+	// and the audit log and signs out (a delete that returns the session):
+	// reads that must name their columns, not *.
 	var cr api.AdminUserCreated
 	admin.On(a).Must(201, "POST", api.PathAdminUsers, map[string]any{"username": "carol", "password": userPassword}).JSON(t, &cr)
 	c.NewClient().On(b).Login("carol", userPassword)
@@ -94,6 +95,7 @@ func TestRollingUpgrade(t *testing.T) {
 	carol.On(a).Must(200, "GET", api.PathAccount, nil)
 	carol.On(a).Must(200, "GET", api.PathSessions, nil)
 	admin.On(a).Must(200, "GET", api.PathAdminEvents, nil)
+	carol.On(a).Must(204, "POST", api.PathLogout, nil)
 	var note string
 	if err := c.DB.NewRaw("SELECT rolling_upgrade_note FROM users WHERE id = ?", cr.User.ID).Scan(context.Background(), &note); err != nil {
 		t.Fatalf("the new column: %v", err)

@@ -24,7 +24,7 @@ func init() {
 	// columns, never *). One table per migration: a transaction that
 	// altered several tables would hold one while waiting for the next, and
 	// deadlock with a query that reads them in the other order.
-	for i, table := range []string{"sessions", "events"} {
+	for i, table := range []string{"sessions", "events", "throttles"} {
 		migrations = append(migrations, migration{
 			name:    fmt.Sprintf("999%d", i+1),
 			comment: "rolling upgrade test: " + table,

@@ -225,7 +225,7 @@ func (l *Limiter) upsert(ctx context.Context, tx bun.Tx, keys []Key, now time.Ti
 		On("CONFLICT (key) DO UPDATE").
 		Set("failures = ?TableAlias.failures + 1").
 		Set("updated_at = EXCLUDED.updated_at").
-		Returning("*").Scan(ctx, &got)
+		Returning("?Columns").Scan(ctx, &got)
 	if err != nil {
 		return nil, fmt.Errorf("count attempt %s: %w", keys[0].Name, err)
 	}

@@ -276,7 +276,7 @@ func (m *Manager) DeleteToken(ctx context.Context, idb bun.IDB, token string) (*
 		return nil, nil
 	}
 	s := new(Session)
-	err := idb.NewDelete().Model(s).Where("token_hash = ?", HashToken(token)).Returning("*").Scan(ctx)
+	err := idb.NewDelete().Model(s).Where("token_hash = ?", HashToken(token)).Returning("?Columns").Scan(ctx)
 	if err != nil {
 		if err = db.NotFound(err, "delete session"); errors.Is(err, db.ErrNotFound) {
 			return nil, nil

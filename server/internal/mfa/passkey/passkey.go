@@ -544,7 +544,7 @@ func (s *Service) Rename(ctx context.Context, tx bun.Tx, userID, id int64, name 
 // Delete removes u's key id within tx and returns it.
 func (s *Service) Delete(ctx context.Context, tx bun.Tx, userID, id int64) (*db.Passkey, error) {
 	k := new(db.Passkey)
-	_, err := tx.NewDelete().Model(k).Where("id = ?", id).Where("user_id = ?", userID).Returning("*").Exec(ctx)
+	_, err := tx.NewDelete().Model(k).Where("id = ?", id).Where("user_id = ?", userID).Returning("?Columns").Exec(ctx)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && k.ID == 0) {
 		return nil, ErrNotFound
 	}
