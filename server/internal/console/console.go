@@ -174,11 +174,8 @@ func (h *Handlers) tfaStatus(ctx context.Context, idb bun.IDB, u *db.User) (api.
 // session's columns rather than *: a column a newer instance's migration
 // adds must not break this one.
 func withTFA(q *bun.SelectQuery) *bun.SelectQuery {
-	return q.ColumnExpr("?TableColumns").
-		ColumnExpr("(SELECT t.enabled_at FROM totp_secrets t WHERE t.user_id = ?TableAlias.user_id) AS tfa_enabled_at").
-		ColumnExpr("EXISTS (SELECT 1 FROM totp_secrets t WHERE t.user_id = ?TableAlias.user_id AND t.secret IS NOT NULL) AS tfa_secret_set").
-		ColumnExpr("(SELECT count(*) FROM backup_codes b WHERE b.user_id = ?TableAlias.user_id AND b.used_at IS NULL) AS tfa_backup_codes_unused").
-		ColumnExpr("(SELECT count(*) FROM passkeys p WHERE p.user_id = ?TableAlias.user_id) AS tfa_passkeys")
+	return signin.FactorColumns(q.ColumnExpr("?TableColumns"), "?TableAlias.user_id").
+		ColumnExpr("(SELECT count(*) FROM backup_codes b WHERE b.user_id = ?TableAlias.user_id AND b.used_at IS NULL) AS tfa_backup_codes_unused")
 }
 
 // tfaOf is the Account's tfa object of u from its stored state.

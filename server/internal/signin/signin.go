@@ -269,15 +269,25 @@ type withFactors struct {
 // instance's migration does not break this one (TestRollingUpgrade).
 func (s *Service) lookup(ctx context.Context, username string) (*withFactors, error) {
 	u := new(withFactors)
-	err := s.DB.NewSelect().Model(u).ColumnExpr("?TableColumns").
-		ColumnExpr("(SELECT t.enabled_at FROM totp_secrets t WHERE t.user_id = ?TableAlias.id) AS tfa_enabled_at").
-		ColumnExpr("EXISTS (SELECT 1 FROM totp_secrets t WHERE t.user_id = ?TableAlias.id AND t.secret IS NOT NULL) AS tfa_secret_set").
-		ColumnExpr("(SELECT count(*) FROM passkeys p WHERE p.user_id = ?TableAlias.id) AS tfa_passkeys").
+	q := s.DB.NewSelect().Model(u).ColumnExpr("?TableColumns")
+	err := FactorColumns(q, "?TableAlias.id").
 		Where("?TableAlias.username_key = ?", account.NormalizeUsername(username)).Scan(ctx)
 	if err != nil {
 		return nil, db.NotFound(err, "load user %q", username)
 	}
 	return u, nil
+}
+
+// FactorColumns adds to q the second-factor state of the user whose id is
+// the column userID of q (written in our code, e.g. "?TableAlias.id"):
+// the TOTP secret's enabled_at, whether a secret is set and the number of
+// security keys, as the scan-only columns tfa_enabled_at, tfa_secret_set
+// and tfa_passkeys. The sign-in's user lookup and the console's session
+// lookup share it.
+func FactorColumns(q *bun.SelectQuery, userID string) *bun.SelectQuery {
+	return q.ColumnExpr("(SELECT t.enabled_at FROM totp_secrets t WHERE t.user_id = " + userID + ") AS tfa_enabled_at").
+		ColumnExpr("EXISTS (SELECT 1 FROM totp_secrets t WHERE t.user_id = " + userID + " AND t.secret IS NOT NULL) AS tfa_secret_set").
+		ColumnExpr("(SELECT count(*) FROM passkeys p WHERE p.user_id = " + userID + ") AS tfa_passkeys")
 }
 
 func (s *Service) password(ctx context.Context, c Client, username, password string) (*Result, error) {
