@@ -7,7 +7,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -138,6 +141,12 @@ type Phase struct {
 	// ClientCPUms is the load generator's own CPU per operation (it
 	// shares the machine: what it takes, the server cannot have).
 	ClientCPUms float64 `json:"load_generator_cpu_ms_per_op"`
+	// OtherCPUms is the CPU per operation of everything else on the
+	// machine (/proc/stat): PostgreSQL's backends, the kernel's work
+	// outside the two processes; MachineCores the whole machine's busy
+	// cores (below the CPU count: idle, waiting on one another).
+	OtherCPUms   float64 `json:"other_cpu_ms_per_op"`
+	MachineCores float64 `json:"machine_cpu_cores"`
 	PeakRSSMiB  float64 `json:"peak_rss_mib"`
 	// LimitPerS is the argon2 limit measured right before the phase, and
 	// LimitShare PerSecond over it (sign-ins with the configured hash).
@@ -158,6 +167,7 @@ func run(ctx context.Context, s *server, name string, conc, maxOps int, maxTime 
 	)
 	cpu0, _ := s.cpu()
 	self0 := selfCPU()
+	all0 := machineCPU()
 	rss := watchRSS(s)
 	deadline := time.Now().Add(maxTime)
 	t0 := time.Now()
@@ -186,6 +196,7 @@ func run(ctx context.Context, s *server, name string, conc, maxOps int, maxTime 
 	wall := time.Since(t0)
 	cpu1, _ := s.cpu()
 	self1 := selfCPU()
+	all1 := machineCPU()
 	ph.PeakRSSMiB = float64(rss.done()) / (1 << 20)
 	ph.Seconds = wall.Seconds()
 	ph.PerSecond = float64(ph.OK) / wall.Seconds()
@@ -193,6 +204,13 @@ func run(ctx context.Context, s *server, name string, conc, maxOps int, maxTime 
 	if ph.OK > 0 {
 		ph.CPUms = float64((cpu1 - cpu0).Microseconds()) / 1000 / float64(ph.OK)
 		ph.ClientCPUms = float64((self1 - self0).Microseconds()) / 1000 / float64(ph.OK)
+		if all1 > all0 {
+			other := (all1 - all0) - (cpu1 - cpu0) - (self1 - self0)
+			ph.OtherCPUms = max(0, float64(other.Microseconds())/1000/float64(ph.OK))
+		}
+	}
+	if all1 > all0 {
+		ph.MachineCores = (all1 - all0).Seconds() / wall.Seconds()
 	}
 	slices.Sort(latencies)
 	ph.P50ms, ph.P99ms = pct(latencies, 0.50), pct(latencies, 0.99)
@@ -209,6 +227,30 @@ func selfCPU() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// machineCPU is the busy CPU time of the whole machine since boot
+// (/proc/stat: user, nice, system, irq, softirq, steal), 0 when unknown.
+func machineCPU() time.Duration {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	if len(f) < 9 || f[0] != "cpu" {
+		return 0
+	}
+	var ticks int64
+	for _, i := range []int{1, 2, 3, 6, 7, 8} {
+		n, err := strconv.ParseInt(f[i], 10, 64)
+		if err != nil {
+			return 0
+		}
+		ticks += n
+	}
+	// USER_HZ is 100 on Linux.
+	return time.Duration(ticks) * 10 * time.Millisecond
 }
 
 func pct(d []time.Duration, q float64) float64 {

@@ -79,14 +79,14 @@ func printTable(w io.Writer, r *Report) {
 	}
 	tw.Flush()
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "\ndb\tphase\targon2\tconc\tok\tfailed\tper s\tp50 ms\tp99 ms\tCPU ms/op\tCPU cores\tbench CPU ms/op\tpeak RSS MiB\tlimit/s\tof limit\t")
+	fmt.Fprintln(tw, "\ndb\tphase\targon2\tconc\tok\tfailed\tper s\tp50 ms\tp99 ms\tCPU ms/op\tCPU cores\tbench CPU ms/op\tothers CPU ms/op\tmachine cores\tpeak RSS MiB\tlimit/s\tof limit\t")
 	for _, p := range append(append([]Phase(nil), r.Phases...), r.Flat...) {
 		share, limit := "", ""
 		if p.LimitShare > 0 {
 			share, limit = fmt.Sprintf("%.0f %%", 100*p.LimitShare), fmt.Sprintf("%.1f", p.LimitPerS)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%.1f\t%.1f\t%.1f\t%.2f\t%.2f\t%.2f\t%.0f\t%s\t%s\t\n", p.Engine, p.Name, p.Argon2, p.Concurrency,
-			p.OK, p.Failed, p.PerSecond, p.P50ms, p.P99ms, p.CPUms, p.CPUShare, p.ClientCPUms, p.PeakRSSMiB, limit, share)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%.1f\t%.1f\t%.1f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.0f\t%s\t%s\t\n", p.Engine, p.Name, p.Argon2, p.Concurrency,
+			p.OK, p.Failed, p.PerSecond, p.P50ms, p.P99ms, p.CPUms, p.CPUShare, p.ClientCPUms, p.OtherCPUms, p.MachineCores, p.PeakRSSMiB, limit, share)
 	}
 	tw.Flush()
 	for _, p := range append(append([]Phase(nil), r.Phases...), r.Flat...) {

@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -39,14 +38,12 @@ var (
 type DB struct {
 	*bun.DB
 	Kind Kind
-	// writer is SQLite's one writer, taken in Go before BEGIN IMMEDIATE
-	// (nil on PostgreSQL): transactions of this process queue for it and
-	// start the moment it is free, instead of polling SQLite's lock with
-	// the busy handler's sleeps (1, 2, 5, 10… ms), which left the CPU idle
-	// while sign-ins waited. Other processes (the CLI) still meet SQLite's
-	// own lock and busy_timeout.
-	writer  chan struct{}
-	waiting *atomic.Int64
+	// writes is SQLite's one writer (nil on PostgreSQL): the transactions
+	// of this process queue in Go and one goroutine runs them, several in
+	// one SQLite transaction when several wait (writer.go), instead of
+	// polling SQLite's lock with the busy handler's sleeps. Other processes
+	// (the CLI) still meet SQLite's own lock and busy_timeout.
+	writes *writeQueue
 }
 
 // writerWait bounds the wait for SQLite's writer, like busy_timeout.
@@ -67,10 +64,10 @@ func (busyError) RetryAfterSeconds() int { return 1 }
 // WritersWaiting is the number of transactions of this process waiting
 // for SQLite's writer now (0 on PostgreSQL).
 func (db *DB) WritersWaiting() int {
-	if db.waiting == nil {
+	if db.writes == nil {
 		return 0
 	}
-	return int(db.waiting.Load())
+	return int(db.writes.waiting.Load())
 }
 
 // Open connects to url ("sqlite:PATH" or "postgres://...") and checks that it
@@ -122,7 +119,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	sqldb.SetMaxOpenConns(8)
 	sqldb.SetMaxIdleConns(8)
 	sqldb.SetConnMaxIdleTime(5 * time.Minute)
-	db := &DB{DB: bun.NewDB(sqldb, sqlitedialect.New()), Kind: SQLite, writer: make(chan struct{}, 1), waiting: new(atomic.Int64)}
+	db := &DB{DB: bun.NewDB(sqldb, sqlitedialect.New()), Kind: SQLite, writes: new(writeQueue)}
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
@@ -151,36 +148,16 @@ func openPostgres(ctx context.Context, dsn string) (*DB, error) {
 
 // Tx runs fn in a transaction (immediate on SQLite), committing when fn
 // returns nil. Inside fn, use tx only: the pool may have no other
-// connection to give.
+// connection to give. On SQLite fn runs on the writer's goroutine, maybe
+// in one SQLite transaction with others that waited (each in a savepoint:
+// an error of fn undoes fn's writes only), and Tx returns once that
+// transaction is committed; it waits at most writerWait for the writer
+// (ErrBusy).
 func (db *DB) Tx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
-	if db.writer != nil {
-		if err := db.takeWriter(ctx); err != nil {
-			return err
-		}
-		defer func() { <-db.writer }()
+	if db.writes != nil {
+		return db.writes.run(ctx, db.DB, fn)
 	}
 	return db.RunInTx(ctx, nil, fn)
-}
-
-// takeWriter waits for SQLite's writer (DB.writer), at most writerWait.
-func (db *DB) takeWriter(ctx context.Context) error {
-	select {
-	case db.writer <- struct{}{}:
-		return nil
-	default:
-	}
-	db.waiting.Add(1)
-	defer db.waiting.Add(-1)
-	t := time.NewTimer(writerWait)
-	defer t.Stop()
-	select {
-	case db.writer <- struct{}{}:
-		return nil
-	case <-t.C:
-		return ErrBusy
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // IsUniqueViolation reports whether err is a unique-constraint violation.

@@ -198,3 +198,128 @@ func TestSQLiteWritersQueueInProcess(t *testing.T) {
 		}
 	})
 }
+
+// TestSQLiteBatchedTransactions: transactions that waited for SQLite's
+// writer commit together, and each keeps its own outcome: an error or a
+// panic of one undoes its writes only, and when the shared transaction
+// cannot commit (here one of them ends it), none of them reports success
+// and nothing of theirs is kept.
+func TestSQLiteBatchedTransactions(t *testing.T) {
+	ctx := context.Background()
+	probe := &testdb.Probe{}
+	d := testdb.Open(t, testdb.SQLite(t), probe)
+	insert := func(ctx context.Context, tx bun.Tx, key string) error {
+		_, err := tx.NewInsert().Model(&db.Throttle{Key: key, WindowStart: time.Now(), UpdatedAt: time.Now()}).Exec(ctx)
+		return err
+	}
+	if err := d.Tx(ctx, func(ctx context.Context, tx bun.Tx) error { return insert(ctx, tx, "batch:taken") }); err != nil {
+		t.Fatal(err)
+	}
+	keys := func(t *testing.T) []string {
+		t.Helper()
+		var got []string
+		if err := d.NewSelect().Model((*db.Throttle)(nil)).Column("key").Where("key LIKE 'batch:%'").Order("key").Scan(ctx, &got); err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	// queue runs jobs while the writer is held, so that they wait and run
+	// one after another, in the order given; a panic comes back as an
+	// error "panic: <value>".
+	queue := func(t *testing.T, jobs ...func(ctx context.Context, tx bun.Tx) error) []error {
+		t.Helper()
+		hold, holding := make(chan struct{}), make(chan struct{})
+		held := make(chan error, 1)
+		go func() {
+			held <- d.Tx(ctx, func(ctx context.Context, tx bun.Tx) error { close(holding); <-hold; return nil })
+		}()
+		<-holding
+		errs := make([]error, len(jobs))
+		var wg sync.WaitGroup
+		for i, fn := range jobs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer func() {
+					if v := recover(); v != nil {
+						errs[i] = fmt.Errorf("panic: %v", v)
+					}
+				}()
+				errs[i] = d.Tx(ctx, fn)
+			}()
+			for d.WritersWaiting() != i+1 {
+				time.Sleep(time.Millisecond)
+			}
+		}
+		probe.Reset(0)
+		close(hold)
+		wg.Wait()
+		if err := <-held; err != nil {
+			t.Fatal(err)
+		}
+		return errs
+	}
+
+	t.Run("each keeps its outcome", func(t *testing.T) {
+		fails := errors.New("b fails")
+		errs := queue(t,
+			func(ctx context.Context, tx bun.Tx) error { return insert(ctx, tx, "batch:a") },
+			func(ctx context.Context, tx bun.Tx) error {
+				if err := insert(ctx, tx, "batch:b"); err != nil {
+					return err
+				}
+				return fails
+			},
+			func(ctx context.Context, tx bun.Tx) error {
+				if err := insert(ctx, tx, "batch:c"); err != nil {
+					return err
+				}
+				panic("c panics")
+			},
+			func(ctx context.Context, tx bun.Tx) error {
+				if err := insert(ctx, tx, "batch:d"); err != nil {
+					return err
+				}
+				return insert(ctx, tx, "batch:taken") // unique violation
+			},
+			func(ctx context.Context, tx bun.Tx) error { return insert(ctx, tx, "batch:e") },
+		)
+		if errs[0] != nil || !errors.Is(errs[1], fails) || errs[2] == nil || errs[2].Error() != "panic: c panics" ||
+			!db.IsUniqueViolation(errs[3]) || errs[4] != nil {
+			t.Fatalf("outcomes: %v", errs)
+		}
+		if got := keys(t); fmt.Sprint(got) != "[batch:a batch:e batch:taken]" {
+			t.Fatalf("rows %v, want a and e (and the row taken before)", got)
+		}
+		// One commit for the five: the queue batches (two transactions
+		// without it).
+		if n := probe.WriteTransactions(); n != 1 {
+			t.Fatalf("%d write transactions, want the batch's one", n)
+		}
+	})
+	t.Run("nothing commits when the transaction ends under them", func(t *testing.T) {
+		errs := queue(t,
+			func(ctx context.Context, tx bun.Tx) error { return insert(ctx, tx, "batch:f") },
+			func(ctx context.Context, tx bun.Tx) error {
+				if err := insert(ctx, tx, "batch:g"); err != nil {
+					return err
+				}
+				_, err := tx.ExecContext(ctx, "ROLLBACK")
+				return err
+			},
+			func(ctx context.Context, tx bun.Tx) error { return insert(ctx, tx, "batch:h") },
+		)
+		for i, err := range errs {
+			if err == nil {
+				t.Fatalf("transaction %d reported success, though nothing was committed", i)
+			}
+		}
+		if got := keys(t); fmt.Sprint(got) != "[batch:a batch:e batch:taken]" {
+			t.Fatalf("rows %v, want none of f, g, h", got)
+		}
+		// The writer goes on with a fresh transaction.
+		if err := d.Tx(ctx, func(ctx context.Context, tx bun.Tx) error { return insert(ctx, tx, "batch:i") }); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
