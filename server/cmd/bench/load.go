@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -147,7 +148,7 @@ type Phase struct {
 	// cores (below the CPU count: idle, waiting on one another).
 	OtherCPUms   float64 `json:"other_cpu_ms_per_op"`
 	MachineCores float64 `json:"machine_cpu_cores"`
-	PeakRSSMiB  float64 `json:"peak_rss_mib"`
+	PeakRSSMiB   float64 `json:"peak_rss_mib"`
 	// LimitPerS is the argon2 limit measured right before the phase, and
 	// LimitShare PerSecond over it (sign-ins with the configured hash).
 	LimitPerS  float64 `json:"argon2_limit_per_second,omitempty"`
@@ -159,6 +160,10 @@ type Phase struct {
 // passed, and measures the server meanwhile.
 func run(ctx context.Context, s *server, name string, conc, maxOps int, maxTime time.Duration, op func(ctx context.Context, worker int) error) Phase {
 	ph := Phase{Name: name, Concurrency: conc, Failures: map[string]int{}}
+	// The load generator shares the machine with the server: one P is
+	// enough for it (under a core at every phase), and its idle threads
+	// then do not spin on the other core looking for work.
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	var (
 		mu        sync.Mutex
 		latencies []time.Duration
