@@ -178,7 +178,6 @@ func runTogether(batch []*txJob) {
 		}
 		return
 	}
-	ok := make([]bool, len(batch))
 	// broken: the transaction can no longer be trusted (a savepoint
 	// statement failed, e.g. SQLite rolled it back by itself): nothing
 	// more runs and nothing commits.
@@ -189,7 +188,7 @@ func runTogether(batch []*txJob) {
 		}
 		return nil
 	}
-	for i, j := range batch {
+	for _, j := range batch {
 		if broken = exec("SAVEPOINT twofold_tx"); broken != nil {
 			break
 		}
@@ -202,7 +201,6 @@ func runTogether(batch []*txJob) {
 		if broken = exec("RELEASE twofold_tx"); broken != nil {
 			break
 		}
-		ok[i] = j.err == nil
 	}
 	if broken == nil {
 		broken = tx.Commit()
@@ -212,12 +210,11 @@ func runTogether(batch []*txJob) {
 	if broken == nil {
 		return
 	}
-	for i, j := range batch {
-		// Jobs that failed on their own keep their error; the others
-		// learn that nothing of theirs was committed.
-		if ok[i] || j.err == nil {
+	for _, j := range batch {
+		// Jobs that failed on their own keep their error; the others (run
+		// or not) learn that nothing of theirs was committed.
+		if j.err == nil {
 			j.err = fmt.Errorf("transaction not committed: %w", broken)
-			ok[i] = false
 		}
 	}
 }

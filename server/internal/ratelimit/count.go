@@ -2,7 +2,6 @@ package ratelimit
 
 import (
 	"context"
-	"time"
 
 	"github.com/uptrace/bun"
 )
@@ -20,13 +19,7 @@ func (l *Limiter) Count(ctx context.Context, tx bun.Tx, keys ...Key) error {
 	if err != nil {
 		return err
 	}
-	var wait time.Duration
-	for i, k := range keys {
-		t := before(k.Policy, rows[i], now)
-		w := locked(k.Policy, &t, now)
-		l.hit(k, w)
-		wait = max(wait, w)
-	}
+	wait := l.waitBefore(keys, rows, now)
 	if _, err := l.settle(ctx, tx, keys, rows, now, true); err != nil {
 		return err
 	}

@@ -114,14 +114,7 @@ func (l *Limiter) Begin(ctx context.Context, keys ...Key) (*Attempt, error) {
 		if err != nil {
 			return err
 		}
-		var wait time.Duration
-		for i, k := range keys {
-			t := before(k.Policy, rows[i], now)
-			w := locked(k.Policy, &t, now)
-			l.hit(k, w)
-			wait = max(wait, w)
-		}
-		if wait > 0 {
+		if wait := l.waitBefore(keys, rows, now); wait > 0 {
 			return &LimitedError{RetryAfter: wait}
 		}
 		failures, err = l.settle(ctx, tx, keys, rows, now, false)
@@ -198,6 +191,20 @@ func (l *Limiter) Fail(ctx context.Context, tx bun.Tx, keys ...Key) (map[string]
 		return nil, err
 	}
 	return l.settle(ctx, tx, keys, rows, now, false)
+}
+
+// waitBefore is how long the most locked of keys was locked before
+// upsert counted this event on their rows (0: none was), reporting each
+// locked key (hit).
+func (l *Limiter) waitBefore(keys []Key, rows []db.Throttle, now time.Time) time.Duration {
+	var wait time.Duration
+	for i, k := range keys {
+		t := before(k.Policy, rows[i], now)
+		w := locked(k.Policy, &t, now)
+		l.hit(k, w)
+		wait = max(wait, w)
+	}
+	return wait
 }
 
 // before is the row of a counter as it was before upsert counted the
