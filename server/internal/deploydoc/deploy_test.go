@@ -3,7 +3,6 @@ package deploydoc_test
 import (
 	"bufio"
 	"context"
-	"database/sql"
 	"net/netip"
 	"net/url"
 	"os"
@@ -16,7 +15,6 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
-	"github.com/uptrace/bun/driver/pgdriver"
 
 	"twofold/server/internal/config"
 	"twofold/server/internal/db"
@@ -260,7 +258,7 @@ func TestPostgresSetup(t *testing.T) {
 	if base == "" {
 		base = testdb.DefaultPostgres
 	}
-	admin := sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(base)))
+	admin := testdb.Admin(base)
 	t.Cleanup(func() { admin.Close() }) // after the drops below (cleanups run last first)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()

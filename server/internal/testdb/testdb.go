@@ -46,7 +46,7 @@ func Postgres(t testing.TB) string {
 	if base == "" {
 		base = DefaultPostgres
 	}
-	admin := sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(base)))
+	admin := Admin(base)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := admin.PingContext(ctx); err != nil {
@@ -79,6 +79,16 @@ func Postgres(t testing.TB) string {
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
 	return u.String()
+}
+
+// Admin opens the test cluster at base for statements that create or drop
+// schemas, databases and roles. Its socket timeouts are long, and the
+// callers' contexts bound each statement: DROP DATABASE waits for a
+// checkpoint, which takes well over pgdriver's default 10 s read timeout
+// when the suite's other packages keep the cluster busy (seen in CI:
+// "read tcp ...: i/o timeout", and the role then left behind).
+func Admin(base string) *sql.DB {
+	return sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(base), pgdriver.WithTimeout(2*time.Minute)))
 }
 
 // Open connects to url, applies the migrations and closes the database when
