@@ -330,26 +330,43 @@ func (s *Service) SetLanguage(ctx context.Context, idb bun.IDB, u *db.User, lang
 	return nil
 }
 
-// SetLastLogin records that u completed a sign-in now, and writes events
-// (audit.Recorder.Event) with it within idb: on PostgreSQL in the same
-// statement (a data-modifying WITH query, one round trip less), on SQLite,
-// which has none, just before.
-func (s *Service) SetLastLogin(ctx context.Context, idb bun.IDB, u *db.User, events ...*db.Event) error {
+// SetLastLogin records that u completed a sign-in now, and writes event
+// (audit.Recorder.Event; nil: none) with it within idb: on PostgreSQL in
+// the same statement (a data-modifying WITH query, one round trip less),
+// on SQLite, which has none, just before.
+func (s *Service) SetLastLogin(ctx context.Context, idb bun.IDB, u *db.User, event *db.Event) error {
 	now := s.clock.Now()
-	q := idb.NewUpdate().Model((*db.User)(nil)).Set("last_login_at = ?", now).Where("id = ?", u.ID)
-	if len(events) > 0 {
-		ins := idb.NewInsert().Model(&events)
+	q := idb.NewUpdate().Model((*db.User)(nil)).Set("last_login_at = ?", db.Arg(1)).Where("id = ?", db.Arg(2))
+	args := []any{now, u.ID}
+	if event != nil {
+		// Prepared statements (db.Prepared): the placeholders of the
+		// event's values follow the update's on PostgreSQL, where one
+		// statement does both.
+		first := 1
 		if s.db.Kind == db.Postgres {
-			q = q.With("new_events", ins)
-		} else if _, err := ins.Exec(ctx); err != nil {
-			return fmt.Errorf("record events of user %d: %w", u.ID, err)
+			first = len(args) + 1
+		}
+		ins, insArgs := db.InsertValues(idb.NewInsert().Model(event), first, eventColumns(event)...)
+		if s.db.Kind == db.Postgres {
+			q, args = q.With("new_events", ins), append(args, insArgs...)
+		} else if _, err := ins.Conn(db.Prepared(idb, insArgs...)).Exec(ctx); err != nil {
+			return fmt.Errorf("record event of user %d: %w", u.ID, err)
 		}
 	}
-	if _, err := q.Exec(ctx); err != nil {
+	if _, err := q.Conn(db.Prepared(idb, args...)).Exec(ctx); err != nil {
 		return fmt.Errorf("record sign-in of user %d: %w", u.ID, err)
 	}
 	u.LastLoginAt = &now
 	return nil
+}
+
+// eventColumns are the columns of an event to insert.
+func eventColumns(e *db.Event) []db.Column {
+	return []db.Column{
+		{Name: "user_id", Value: e.UserID}, {Name: "time", Value: e.Time}, {Name: "type", Value: e.Type}, {Name: "ip", Value: e.IP},
+		{Name: "user_agent", Value: e.UserAgent}, {Name: "detail", Value: e.Detail}, {Name: "actor", Value: e.Actor},
+		{Name: "reason", Value: e.Reason},
+	}
 }
 
 // SetEmail replaces u's email and email-verification flag.

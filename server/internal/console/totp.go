@@ -96,7 +96,7 @@ func (h *Handlers) TOTPEnable(w http.ResponseWriter, r *http.Request) error {
 			if err := h.Audit.Record(ctx, tx, a.User.ID, audit.Login, origin(r), ""); err != nil {
 				return err
 			}
-			if err := h.Users.SetLastLogin(ctx, tx, a.User); err != nil {
+			if err := h.Users.SetLastLogin(ctx, tx, a.User, nil); err != nil {
 				return err
 			}
 		} else if err := h.Sessions.EndElevation(ctx, tx, a.Session); err != nil {

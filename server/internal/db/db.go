@@ -44,6 +44,8 @@ type DB struct {
 	// polling SQLite's lock with the busy handler's sleeps. Other processes
 	// (the CLI) still meet SQLite's own lock and busy_timeout.
 	writes *writeQueue
+	// stmts are the statements prepared for Prepared (prepared.go).
+	stmts *statements
 }
 
 // writerWait bounds the wait for SQLite's writer, like busy_timeout.
@@ -90,6 +92,7 @@ func Open(ctx context.Context, rawURL string, hooks ...bun.QueryHook) (*DB, erro
 	for _, h := range hooks {
 		d.DB = d.DB.WithQueryHook(h)
 	}
+	opened.Store(d.DB.DB, d)
 	return d, nil
 }
 
@@ -119,7 +122,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	sqldb.SetMaxOpenConns(8)
 	sqldb.SetMaxIdleConns(8)
 	sqldb.SetConnMaxIdleTime(5 * time.Minute)
-	db := &DB{DB: bun.NewDB(sqldb, sqlitedialect.New()), Kind: SQLite, writes: new(writeQueue)}
+	db := &DB{DB: bun.NewDB(sqldb, sqlitedialect.New()), Kind: SQLite, writes: new(writeQueue), stmts: new(statements)}
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
@@ -136,7 +139,7 @@ func openPostgres(ctx context.Context, dsn string) (*DB, error) {
 	sqldb.SetMaxOpenConns(16)
 	sqldb.SetMaxIdleConns(8)
 	sqldb.SetConnMaxIdleTime(5 * time.Minute)
-	db := &DB{DB: bun.NewDB(sqldb, pgdialect.New()), Kind: Postgres}
+	db := &DB{DB: bun.NewDB(sqldb, pgdialect.New()), Kind: Postgres, stmts: new(statements)}
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := db.PingContext(pctx); err != nil {
@@ -202,7 +205,8 @@ func (db *DB) LockUser(ctx context.Context, tx bun.Tx, userID int64) error {
 		return nil
 	}
 	var id int64
-	err := tx.NewSelect().Table("users").Column("id").Where("id = ?", userID).For("UPDATE").Scan(ctx, &id)
+	err := tx.NewSelect().Table("users").Column("id").Where("id = ?", Arg(1)).For("UPDATE").
+		Conn(Prepared(tx, userID)).Scan(ctx, &id)
 	if err != nil {
 		return NotFound(err, "lock user %d", userID)
 	}

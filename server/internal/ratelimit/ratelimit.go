@@ -223,16 +223,22 @@ func before(p Policy, stored db.Throttle, now time.Time) db.Throttle {
 // immediate transactions are serial). What the policies make of the count
 // (a new window, a lock) is settled by settle.
 func (l *Limiter) upsert(ctx context.Context, tx bun.Tx, keys []Key, now time.Time) ([]db.Throttle, error) {
-	fresh := make([]db.Throttle, len(keys))
+	// Written by hand, with placeholders, to be prepared (db.Prepared):
+	// one text per number of keys.
+	var values strings.Builder
+	args := []any{now}
 	for i, k := range keys {
-		fresh[i] = db.Throttle{Key: k.Name, Failures: 1, WindowStart: now, UpdatedAt: now}
+		if i > 0 {
+			values.WriteString(", ")
+		}
+		args = append(args, k.Name)
+		fmt.Fprintf(&values, "($%d, 1, 0, $1, NULL, $1)", len(args))
 	}
 	var got []db.Throttle
-	err := tx.NewInsert().Model(&fresh).
-		On("CONFLICT (key) DO UPDATE").
-		Set("failures = ?TableAlias.failures + 1").
-		Set("updated_at = EXCLUDED.updated_at").
-		Returning("?Columns").Scan(ctx, &got)
+	err := tx.NewRaw(`INSERT INTO "throttles" AS "throttle" ("key", "failures", "prev_failures", "window_start", "locked_until", "updated_at") VALUES `+
+		values.String()+` ON CONFLICT (key) DO UPDATE SET failures = "throttle".failures + 1, updated_at = EXCLUDED.updated_at`+
+		` RETURNING "key", "failures", "prev_failures", "window_start", "locked_until", "updated_at"`).
+		Conn(db.Prepared(tx, args...)).Scan(ctx, &got)
 	if err != nil {
 		return nil, fmt.Errorf("count attempt %s: %w", keys[0].Name, err)
 	}
@@ -322,7 +328,8 @@ func (l *Limiter) CheckCounts(ctx context.Context, idb bun.IDB, keys ...Key) (ma
 		names[i] = k.Name
 	}
 	var rows []db.Throttle
-	if err := idb.NewSelect().Model(&rows).Where("key IN (?)", bun.List(names)).Scan(ctx); err != nil {
+	if err := idb.NewSelect().Model(&rows).Where("key IN (?)", db.Args(1, len(names))).
+		Conn(db.Prepared(idb, toAny(names)...)).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("read counters: %w", err)
 	}
 	now := l.clock.Now()
@@ -357,8 +364,9 @@ func (l *Limiter) Clear(ctx context.Context, idb bun.IDB, keys ...Key) error {
 		return nil
 	}
 	_, err := idb.NewUpdate().Model((*db.Throttle)(nil)).
-		Set("failures = 0").Set("locked_until = NULL").Set("updated_at = ?", l.clock.Now()).
-		Where("key IN (?)", bun.List(names)).Where("failures > 0").Exec(ctx)
+		Set("failures = 0").Set("locked_until = NULL").Set("updated_at = ?", db.Arg(1)).
+		Where("key IN (?)", db.Args(2, len(names))).Where("failures > 0").
+		Conn(db.Prepared(idb, append([]any{l.clock.Now()}, toAny(names)...)...)).Exec(ctx)
 	if err != nil {
 		return fmt.Errorf("reset counters: %w", err)
 	}
@@ -516,4 +524,13 @@ func (l *Limiter) Prune(ctx context.Context, limit int) (int64, error) {
 	}
 	n, _ := res.RowsAffected()
 	return n, nil
+}
+
+// toAny returns names as the arguments of a prepared statement.
+func toAny(names []string) []any {
+	out := make([]any, len(names))
+	for i, n := range names {
+		out[i] = n
+	}
+	return out
 }

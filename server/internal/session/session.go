@@ -125,7 +125,8 @@ func (m *Manager) Create(ctx context.Context, idb bun.IDB, n Spec) (string, *Ses
 	if err != nil {
 		return "", nil, err
 	}
-	if _, err := idb.NewInsert().Model(s).Returning("id").Exec(ctx); err != nil {
+	q, args := db.InsertValues(idb.NewInsert().Model(s), 1, columns(s)...)
+	if _, err := q.Returning("id").Conn(db.Prepared(idb, args...)).Exec(ctx); err != nil {
 		return "", nil, fmt.Errorf("insert session for user %d: %w", n.UserID, err)
 	}
 	return token, s, nil
@@ -144,13 +145,18 @@ func (m *Manager) Promote(ctx context.Context, idb bun.IDB, id int64, n Spec) (s
 		return "", nil, err
 	}
 	s.ID = id
-	res, err := idb.NewUpdate().Model(s).
-		Column("token_hash", "user_id", "level", "kind", "device", "client_id", "client_uuid", "method",
-			"created_at", "last_seen_at", "expires_at", "elevated_until", "ip", "user_agent").
-		Where("?TableAlias.id = ?", id).Where("?TableAlias.level = ?", db.LevelPending).
+	q := idb.NewUpdate().Model(s)
+	cols := columns(s)
+	args := make([]any, len(cols), len(cols)+2)
+	for i, c := range cols {
+		q = q.Set("? = ?", bun.Ident(c.Name), db.Arg(i+1))
+		args[i] = c.Value
+	}
+	args = append(args, id, db.LevelPending)
+	res, err := q.Where("?TableAlias.id = ?", db.Arg(len(cols)+1)).Where("?TableAlias.level = ?", db.Arg(len(cols)+2)).
 		Where("NOT EXISTS (SELECT 1 FROM email_challenges e WHERE e.session_id = ?TableAlias.id)").
 		Where("NOT EXISTS (SELECT 1 FROM passkey_challenges p WHERE p.session_id = ?TableAlias.id)").
-		Exec(ctx)
+		Conn(db.Prepared(idb, args...)).Exec(ctx)
 	if err != nil {
 		return "", nil, fmt.Errorf("start session %d: %w", id, err)
 	}
@@ -166,6 +172,18 @@ func (m *Manager) Promote(ctx context.Context, idb bun.IDB, id int64, n Spec) (s
 		return "", nil, db.ErrNotFound
 	}
 	return m.Create(ctx, idb, n)
+}
+
+// columns are what Create and Promote write of s, as values to pass to a
+// prepared statement (db.Prepared).
+func columns(s *Session) []db.Column {
+	return []db.Column{
+		{Name: "token_hash", Value: s.TokenHash}, {Name: "user_id", Value: s.UserID}, {Name: "level", Value: s.Level},
+		{Name: "kind", Value: s.Kind}, {Name: "device", Value: s.Device}, {Name: "client_id", Value: s.ClientID},
+		{Name: "client_uuid", Value: s.ClientUUID}, {Name: "method", Value: s.Method}, {Name: "created_at", Value: s.CreatedAt},
+		{Name: "last_seen_at", Value: s.LastSeenAt}, {Name: "expires_at", Value: s.ExpiresAt},
+		{Name: "elevated_until", Value: s.ElevatedUntil}, {Name: "ip", Value: s.IP}, {Name: "user_agent", Value: s.UserAgent},
+	}
 }
 
 // build makes a new session and its token from n.
@@ -226,11 +244,11 @@ func (m *Manager) Lookup(ctx context.Context, token string, with ...func(*bun.Se
 		return nil, ErrNoSession
 	}
 	s := new(Session)
-	q := m.db.NewSelect().Model(s).Relation("User").Where("?TableAlias.token_hash = ?", HashToken(token))
+	q := m.db.NewSelect().Model(s).Relation("User").Where("?TableAlias.token_hash = ?", db.Arg(1))
 	for _, w := range with {
 		q = w(q)
 	}
-	err := q.Scan(ctx)
+	err := q.Conn(db.Prepared(m.db, HashToken(token))).Scan(ctx)
 	if err != nil {
 		if err = db.NotFound(err, "load session"); errors.Is(err, db.ErrNotFound) {
 			return nil, ErrNoSession

@@ -270,8 +270,8 @@ type withFactors struct {
 func (s *Service) lookup(ctx context.Context, username string) (*withFactors, error) {
 	u := new(withFactors)
 	q := s.DB.NewSelect().Model(u).ColumnExpr("?TableColumns")
-	err := FactorColumns(q, "?TableAlias.id").
-		Where("?TableAlias.username_key = ?", account.NormalizeUsername(username)).Scan(ctx)
+	err := FactorColumns(q, "?TableAlias.id").Where("?TableAlias.username_key = ?", db.Arg(1)).
+		Conn(db.Prepared(s.DB, account.NormalizeUsername(username))).Scan(ctx)
 	if err != nil {
 		return nil, db.NotFound(err, "load user %q", username)
 	}

@@ -208,7 +208,7 @@ func (s *Service) StatusSince(enabledAt *time.Time) Status {
 
 func (s *Service) load(ctx context.Context, idb bun.IDB, userID int64) (*db.TOTPSecret, error) {
 	row := new(db.TOTPSecret)
-	err := idb.NewSelect().Model(row).Where("user_id = ?", userID).Scan(ctx)
+	err := idb.NewSelect().Model(row).Where("user_id = ?", db.Arg(1)).Conn(db.Prepared(idb, userID)).Scan(ctx)
 	if err != nil {
 		if err = db.NotFound(err, "load totp secret of user %d", userID); errors.Is(err, db.ErrNotFound) {
 			return nil, errNoSecret
@@ -386,12 +386,12 @@ func (s *Service) Verify(ctx context.Context, idb bun.IDB, userID int64, code st
 		return Result{ClockBehind: Behind(raw, code, now, Options{})}, nil
 	}
 	res, err := idb.NewUpdate().Model((*db.TOTPSecret)(nil)).
-		Set("last_step = ?", step).
-		Set("updated_at = ?", s.clock.Now()).
-		Where("user_id = ?", userID).
-		Where("secret = ?", row.Secret).
-		Where("(last_step IS NULL OR last_step < ?)", step).
-		Exec(ctx)
+		Set("last_step = ?", db.Arg(1)).
+		Set("updated_at = ?", db.Arg(2)).
+		Where("user_id = ?", db.Arg(3)).
+		Where("secret = ?", db.Arg(4)).
+		Where("(last_step IS NULL OR last_step < ?)", db.Arg(1)).
+		Conn(db.Prepared(idb, step, s.clock.Now(), userID, row.Secret)).Exec(ctx)
 	if err != nil {
 		return Result{}, fmt.Errorf("record totp step of user %d: %w", userID, err)
 	}
