@@ -130,10 +130,27 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	return db, nil
 }
 
+// genericPlans makes PostgreSQL plan the prepared statements (Prepared)
+// once, for any values, from their first run rather than after five runs
+// planned for their values: they are all lookups by a key or a unique
+// index, whose plan does not depend on the value. A plan_cache_mode in
+// the database URL wins.
+func genericPlans(c *pgdriver.Config) {
+	if _, ok := c.ConnParams["plan_cache_mode"]; ok {
+		return
+	}
+	params := map[string]any{"plan_cache_mode": "force_generic_plan"}
+	for k, v := range c.ConnParams {
+		params[k] = v
+	}
+	c.ConnParams = params
+}
+
 func openPostgres(ctx context.Context, dsn string) (*DB, error) {
 	connector := pgdriver.NewConnector(
 		pgdriver.WithDSN(dsn),
 		pgdriver.WithApplicationName("twofold"),
+		genericPlans,
 	)
 	sqldb := sql.OpenDB(connector)
 	// Every connection is a backend process, forked when it opens, with

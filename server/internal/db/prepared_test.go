@@ -112,3 +112,19 @@ func TestPrepared(t *testing.T) {
 		}
 	})
 }
+
+// TestPostgresGenericPlans: the server's connections plan prepared
+// statements once for any values, unless the database URL says otherwise.
+func TestPostgresGenericPlans(t *testing.T) {
+	url := testdb.Postgres(t)
+	for _, c := range []struct{ url, want string }{
+		{url, "force_generic_plan"},
+		{url + "&plan_cache_mode=auto", "auto"},
+	} {
+		d := open(t, c.url)
+		var got string
+		if err := d.NewRaw("SHOW plan_cache_mode").Scan(context.Background(), &got); err != nil || got != c.want {
+			t.Errorf("%s: plan_cache_mode %q (%v), want %q", c.url, got, err, c.want)
+		}
+	}
+}
