@@ -149,11 +149,15 @@ type Phase struct {
 	OtherCPUms   float64 `json:"other_cpu_ms_per_op"`
 	MachineCores float64 `json:"machine_cpu_cores"`
 	PeakRSSMiB   float64 `json:"peak_rss_mib"`
-	// LimitPerS is the argon2 limit measured right before the phase, and
-	// LimitShare PerSecond over it (sign-ins with the configured hash).
-	LimitPerS  float64 `json:"argon2_limit_per_second,omitempty"`
-	LimitShare float64 `json:"argon2_limit_share,omitempty"`
-	Stalls     int64   `json:"user_pool_stalls,omitempty"`
+	// LimitPerS is the argon2 limit during the phase: the mean of the
+	// limits measured right before it and right after it (LimitBefore,
+	// LimitAfter); LimitShare is PerSecond over it (sign-ins with the
+	// configured hash).
+	LimitPerS   float64 `json:"argon2_limit_per_second,omitempty"`
+	LimitBefore float64 `json:"argon2_limit_before_per_second,omitempty"`
+	LimitAfter  float64 `json:"argon2_limit_after_per_second,omitempty"`
+	LimitShare  float64 `json:"argon2_limit_share,omitempty"`
+	Stalls      int64   `json:"user_pool_stalls,omitempty"`
 }
 
 // run runs op from conc workers until maxOps were started or maxTime has

@@ -282,13 +282,16 @@ func runEngine(ctx context.Context, o options, r *Report, engine, bin string, de
 			logf("%s %s c=%d: %d ok, %d failed, %.1f/s (limit %.1f/s), p50 %.0f ms, p99 %.0f ms, %.1f ms CPU/op, %.2f cores, %.0f MiB",
 				engine, ph.Name, ph.Concurrency, ph.OK, ph.Failed, ph.PerSecond, ph.LimitPerS, ph.P50ms, ph.P99ms, ph.CPUms, ph.CPUShare, ph.PeakRSSMiB)
 		}
-		// The machine may be shared: the argon2 limit is measured again
-		// right before each phase (the server idle), so that the share
-		// compares figures taken under the same conditions.
+		// The machine may be shared, and its speed drifts by ±10 % within
+		// a minute: the argon2 limit is measured again right before and
+		// right after each phase (the server idle), and the share compares
+		// the phase with their mean.
 		measured := func(name string, conc, ops int, t time.Duration) {
-			h := measureHash(ctx, def, slots, 2*time.Second)
+			before := measureHash(ctx, def, slots, 2*time.Second)
 			ph := run(ctx, s, name, conc, ops, t, signin)
-			ph.LimitPerS = h.LimitPerS
+			after := measureHash(ctx, def, slots, 2*time.Second)
+			ph.LimitBefore, ph.LimitAfter = before.LimitPerS, after.LimitPerS
+			ph.LimitPerS = (before.LimitPerS + after.LimitPerS) / 2
 			add(ph)
 		}
 		if has(o.phases, "signin") {
