@@ -24,8 +24,8 @@ import (
 // plan), measured with perf. The statements of the sign-in and of the
 // session lookup are written by bun with placeholders instead of values
 // (Arg) and run on the connection Prepared returns: it prepares each text
-// once per connection and passes the values apart (PostgreSQL then reuses
-// a generic plan after five runs). bun still builds the text, runs the
+// once per connection and passes the values apart (PostgreSQL plans it
+// once, generically: genericPlans). bun still builds the text, runs the
 // query hooks and scans the rows.
 
 // maxPrepared bounds the statements kept prepared (texts beyond it run
