@@ -126,7 +126,8 @@ func BenchmarkFullSignIn(b *testing.B) {
 const maxSignInStatements = 12
 
 // TestFullSignInStatements: a full TOTP sign-in through the router runs at
-// most maxSignInStatements statements on either engine, every time; the
+// most maxSignInStatements statements on either engine, every time, each
+// a prepared statement (no value written into its text); the
 // pending session's token is dead afterwards (the session turned into the
 // full one carries a new token), even for a right backup code.
 func TestFullSignInStatements(t *testing.T) {
@@ -162,6 +163,11 @@ func TestFullSignInStatements(t *testing.T) {
 			for _, st := range append(pw, vf...) {
 				if strings.Contains(st, "backup_codes") {
 					t.Fatalf("%s: a TOTP sign-in reads the backup codes:\n%s", round, st)
+				}
+				// Every statement is prepared (db.Prepared): its values
+				// travel apart, none is written into its text.
+				if strings.Contains(st, "'") {
+					t.Fatalf("%s: a statement with a value in its text (not prepared):\n%s", round, st)
 				}
 			}
 			if n := len(pw) + len(vf); n > maxSignInStatements {
