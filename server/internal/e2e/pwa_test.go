@@ -180,29 +180,41 @@ func (e *env) version() string {
 	return v
 }
 
-// waitOfflineReady waits until the service worker controls the page and
-// holds app.wasm in its cache.
+// waitOfflineReady waits until the service worker is active and holds
+// app.wasm and the shell in its cache. Active means it controls the page,
+// or its activation (which claims the open pages) is over: a navigation
+// that was already under way when the worker activated (a test that
+// opens a second page during the install, on a loaded machine) stays
+// uncontrolled, but the next one, the offline reload, goes through the
+// worker.
 func (e *env) waitOfflineReady() {
 	e.t.Helper()
 	const ready = `(async () => {
-		if (!navigator.serviceWorker || !navigator.serviceWorker.controller) return false;
-		for (const k of await caches.keys()) {
-			const c = await caches.open(k);
-			if (await c.match("/web/app.wasm") && await c.match("/")) return true;
+		if (!navigator.serviceWorker) return "no service worker support";
+		let state = "controlled";
+		if (!navigator.serviceWorker.controller) {
+			const reg = await navigator.serviceWorker.getRegistration();
+			state = !reg ? "no registration" : !reg.active ? "not active (" + (reg.installing ? "installing" : reg.waiting ? "waiting" : "none") + ")" : reg.active.state;
+			if (state !== "activated") return "worker " + state;
 		}
-		return false;
+		const keys = await caches.keys();
+		for (const k of keys) {
+			const c = await caches.open(k);
+			if (await c.match("/web/app.wasm") && await c.match("/")) return "ok";
+		}
+		return "worker " + state + ", caches " + JSON.stringify(keys) + " without app.wasm or the shell";
 	})()`
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		ok, err := chromedp.Run(e.ctx, chromedp.Evaluate[bool](ready, chromedp.EvalAwaitPromise))
+		state, err := chromedp.Run(e.ctx, chromedp.Evaluate[string](ready, chromedp.EvalAwaitPromise))
 		if err != nil {
 			e.t.Fatalf("look at the service worker: %v", err)
 		}
-		if ok {
+		if state == "ok" {
 			return
 		}
 		if time.Now().After(deadline) {
-			e.t.Fatal("the service worker did not cache the app within 30 s")
+			e.t.Fatalf("the service worker did not cache the app within 30 s: %s", state)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
