@@ -346,7 +346,7 @@ func (s *Service) SetLastLogin(ctx context.Context, idb bun.IDB, u *db.User, eve
 		if s.db.Kind == db.Postgres {
 			first = len(args) + 1
 		}
-		ins, insArgs := db.InsertValues(idb.NewInsert().Model(event), first, eventColumns(event)...)
+		ins, insArgs := db.InsertValues(idb.NewInsert().Model(event), first, event.Columns()...)
 		if s.db.Kind == db.Postgres {
 			q, args = q.With("new_events", ins), append(args, insArgs...)
 		} else if _, err := ins.Conn(db.Prepared(idb, insArgs...)).Exec(ctx); err != nil {
@@ -358,15 +358,6 @@ func (s *Service) SetLastLogin(ctx context.Context, idb bun.IDB, u *db.User, eve
 	}
 	u.LastLoginAt = &now
 	return nil
-}
-
-// eventColumns are the columns of an event to insert.
-func eventColumns(e *db.Event) []db.Column {
-	return []db.Column{
-		{Name: "user_id", Value: e.UserID}, {Name: "time", Value: e.Time}, {Name: "type", Value: e.Type}, {Name: "ip", Value: e.IP},
-		{Name: "user_agent", Value: e.UserAgent}, {Name: "detail", Value: e.Detail}, {Name: "actor", Value: e.Actor},
-		{Name: "reason", Value: e.Reason},
-	}
 }
 
 // SetEmail replaces u's email and email-verification flag.

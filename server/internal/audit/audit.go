@@ -68,7 +68,8 @@ func New(d *db.DB, c clock.Clock) *Recorder { return &Recorder{db: d, clock: c} 
 // change it describes.
 func (r *Recorder) Record(ctx context.Context, idb bun.IDB, userID int64, typ string, o Origin, detail string) error {
 	e := r.Event(userID, typ, o, detail)
-	if _, err := idb.NewInsert().Model(e).Exec(ctx); err != nil {
+	q, args := db.InsertValues(idb.NewInsert().Model(e), 1, e.Columns()...)
+	if _, err := q.Conn(db.Prepared(idb, args...)).Exec(ctx); err != nil {
 		return fmt.Errorf("record %s event for user %d: %w", typ, userID, err)
 	}
 	return nil

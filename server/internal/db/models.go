@@ -114,6 +114,18 @@ type Session struct {
 	Passkeys          int        `bun:"tfa_passkeys,scanonly"`
 }
 
+// Columns are the written columns of s (all but its id) and their values,
+// for an insert or an update as a prepared statement (InsertValues,
+// Prepared).
+func (s *Session) Columns() []Column {
+	return []Column{
+		{"token_hash", s.TokenHash}, {"user_id", s.UserID}, {"level", s.Level}, {"kind", s.Kind},
+		{"device", s.Device}, {"client_id", s.ClientID}, {"client_uuid", s.ClientUUID}, {"method", s.Method},
+		{"created_at", s.CreatedAt}, {"last_seen_at", s.LastSeenAt}, {"expires_at", s.ExpiresAt},
+		{"elevated_until", s.ElevatedUntil}, {"ip", s.IP}, {"user_agent", s.UserAgent},
+	}
+}
+
 // Throttle counts failures for one key (a username and IP, an account, an
 // IP) so that every server instance sees the same limits.
 type Throttle struct {
@@ -147,6 +159,15 @@ type Event struct {
 	Actor string `bun:"actor,notnull"`
 	// Reason is the admin's optional reason for the change.
 	Reason string `bun:"reason,notnull"`
+}
+
+// Columns are the written columns of e and their values, for an insert
+// as a prepared statement (InsertValues, Prepared).
+func (e *Event) Columns() []Column {
+	return []Column{
+		{"user_id", e.UserID}, {"time", e.Time}, {"type", e.Type}, {"ip", e.IP}, {"user_agent", e.UserAgent},
+		{"detail", e.Detail}, {"actor", e.Actor}, {"reason", e.Reason},
+	}
 }
 
 // TOTPSecret is a user's TOTP secret, sealed with the server key, and its

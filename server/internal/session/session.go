@@ -125,7 +125,7 @@ func (m *Manager) Create(ctx context.Context, idb bun.IDB, n Spec) (string, *Ses
 	if err != nil {
 		return "", nil, err
 	}
-	q, args := db.InsertValues(idb.NewInsert().Model(s), 1, columns(s)...)
+	q, args := db.InsertValues(idb.NewInsert().Model(s), 1, s.Columns()...)
 	if _, err := q.Returning("id").Conn(db.Prepared(idb, args...)).Exec(ctx); err != nil {
 		return "", nil, fmt.Errorf("insert session for user %d: %w", n.UserID, err)
 	}
@@ -146,7 +146,7 @@ func (m *Manager) Promote(ctx context.Context, idb bun.IDB, id int64, n Spec) (s
 	}
 	s.ID = id
 	q := idb.NewUpdate().Model(s)
-	cols := columns(s)
+	cols := s.Columns()
 	args := make([]any, len(cols), len(cols)+2)
 	for i, c := range cols {
 		q = q.Set("? = ?", bun.Ident(c.Name), db.Arg(i+1))
@@ -172,18 +172,6 @@ func (m *Manager) Promote(ctx context.Context, idb bun.IDB, id int64, n Spec) (s
 		return "", nil, db.ErrNotFound
 	}
 	return m.Create(ctx, idb, n)
-}
-
-// columns are what Create and Promote write of s, as values to pass to a
-// prepared statement (db.Prepared).
-func columns(s *Session) []db.Column {
-	return []db.Column{
-		{Name: "token_hash", Value: s.TokenHash}, {Name: "user_id", Value: s.UserID}, {Name: "level", Value: s.Level},
-		{Name: "kind", Value: s.Kind}, {Name: "device", Value: s.Device}, {Name: "client_id", Value: s.ClientID},
-		{Name: "client_uuid", Value: s.ClientUUID}, {Name: "method", Value: s.Method}, {Name: "created_at", Value: s.CreatedAt},
-		{Name: "last_seen_at", Value: s.LastSeenAt}, {Name: "expires_at", Value: s.ExpiresAt},
-		{Name: "elevated_until", Value: s.ElevatedUntil}, {Name: "ip", Value: s.IP}, {Name: "user_agent", Value: s.UserAgent},
-	}
 }
 
 // build makes a new session and its token from n.
