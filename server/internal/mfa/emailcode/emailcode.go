@@ -84,7 +84,7 @@ func (s *Service) Start(ctx context.Context, idb bun.IDB, sessionID, userID int6
 
 func (s *Service) load(ctx context.Context, idb bun.IDB, sessionID int64) (*db.EmailChallenge, error) {
 	ch := new(db.EmailChallenge)
-	if err := idb.NewSelect().Model(ch).Where("session_id = ?", sessionID).Scan(ctx); err != nil {
+	if err := idb.NewSelect().Model(ch).Where("session_id = ?", db.Arg(1)).Conn(db.Prepared(idb, sessionID)).Scan(ctx); err != nil {
 		if err = db.NotFound(err, "load email challenge"); errors.Is(err, db.ErrNotFound) {
 			return nil, ErrNoChallenge
 		}
@@ -215,7 +215,8 @@ func newCode() (string, error) {
 func (s *Service) Verify(ctx context.Context, idb bun.IDB, sessionID int64, code string) (bool, error) {
 	res, err := idb.NewUpdate().Model((*db.EmailChallenge)(nil)).
 		Set("failures = failures + 1").
-		Where("session_id = ?", sessionID).Where("failures < ?", MaxFailures).Exec(ctx)
+		Where("session_id = ?", db.Arg(1)).Where("failures < ?", db.Arg(2)).
+		Conn(db.Prepared(idb, sessionID, MaxFailures)).Exec(ctx)
 	if err != nil {
 		return false, fmt.Errorf("count email code try: %w", err)
 	}
@@ -237,9 +238,10 @@ func (s *Service) Verify(ctx context.Context, idb bun.IDB, sessionID int64, code
 	// Consume: exactly one of parallel right answers wins; it takes its
 	// counted try back.
 	res, err = idb.NewUpdate().Model((*db.EmailChallenge)(nil)).
-		Set("used_at = ?", now).
+		Set("used_at = ?", db.Arg(1)).
 		Set("failures = failures - 1").
-		Where("session_id = ?", sessionID).Where("used_at IS NULL").Where("mac = ?", ch.MAC).Exec(ctx)
+		Where("session_id = ?", db.Arg(2)).Where("used_at IS NULL").Where("mac = ?", db.Arg(3)).
+		Conn(db.Prepared(idb, now, sessionID, ch.MAC)).Exec(ctx)
 	if err != nil {
 		return false, fmt.Errorf("use email code: %w", err)
 	}
