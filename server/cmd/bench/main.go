@@ -121,7 +121,7 @@ func main() {
 	flag.BoolVar(&o.keep, "keep", false, "keep the servers' directories and logs (printed)")
 	flag.IntVar(&o.users, "users", 10000, "users seeded per database")
 	long := flag.Bool("long", false, "phases four times longer (bounds in requests and time)")
-	flag.DurationVar(&o.flat, "flat", 0, "also run cheap-hash sign-ins and GET /api/account on SQLite for this long, in 30 s windows (e.g. 5m)")
+	flag.DurationVar(&o.flat, "flat", 0, "also run cheap-hash sign-ins and GET /api/account on SQLite for this long, in 30 s windows (e.g. 5m; needs -users 40000 or more at 1000 sign-ins/s)")
 	flag.IntVar(&o.cold, "cold", 2, "first paint: cold loads")
 	flag.IntVar(&o.warm, "warm", 3, "first paint: warm loads")
 	flag.Parse()
@@ -309,16 +309,7 @@ func runEngine(ctx context.Context, o options, r *Report, engine, bin string, de
 					return fmt.Errorf("sign-in for the account phase: %w", err)
 				}
 			}
-			add(run(ctx, s, "GET /api/account", 32, n(20000), d(8*time.Second), func(ctx context.Context, w int) error {
-				st, _, _, err := c.do(ctx, "GET", "/api/account", sessions[w], nil)
-				if err != nil {
-					return errKey(err)
-				}
-				if st != 200 {
-					return failure{fmt.Sprintf("account %d", st)}
-				}
-				return nil
-			}))
+			add(run(ctx, s, "GET /api/account", 32, n(20000), d(8*time.Second), accountOp(c, sessions)))
 		}
 		s.stop()
 	}
@@ -338,15 +329,24 @@ func runEngine(ctx context.Context, o options, r *Report, engine, bin string, de
 			return err
 		}
 		c := newClient(s.base)
+		var (
+			mu       sync.Mutex
+			sessions []string // full sessions for the flat run's GET /api/account
+		)
 		signin := func(ctx context.Context, w int) error {
 			u, code, err := p.take(ctx)
 			if err != nil {
 				return err
 			}
-			_, err = c.signIn(ctx, u, code)
+			ck, err := c.signIn(ctx, u, code)
 			if err != nil {
 				return errKey(err)
 			}
+			mu.Lock()
+			if len(sessions) < 32 {
+				sessions = append(sessions, ck)
+			}
+			mu.Unlock()
 			return nil
 		}
 		for _, k := range []struct {
@@ -360,22 +360,41 @@ func runEngine(ctx context.Context, o options, r *Report, engine, bin string, de
 				engine, k.conc, ph.OK, ph.Failed, ph.PerSecond, ph.P50ms, ph.P99ms, ph.CPUms, ph.PeakRSSMiB)
 		}
 		if o.flat > 0 && engine == "sqlite" {
-			flat(ctx, o, r, s, c, signin, cheapConf)
+			flat(ctx, o, r, s, signin, accountOp(c, sessions), cheapConf)
 		}
 		s.stop()
 	}
 	return nil
 }
 
-// flat repeats 30 s windows of cheap-hash sign-ins (8 workers) for
-// o.flat, so that a slowdown as tables grow shows.
-func flat(ctx context.Context, o options, r *Report, s *server, _ *client, signin func(context.Context, int) error, conf string) {
+// flat repeats 30 s windows for o.flat, so that a slowdown as the tables
+// grow shows: 25 s of cheap-hash sign-ins (8 workers), each adding a
+// session and an event, then 5 s of GET /api/account (32 workers).
+func flat(ctx context.Context, o options, r *Report, s *server, signin, account func(context.Context, int) error, conf string) {
 	end := time.Now().Add(o.flat)
 	for i := 1; time.Now().Before(end) && ctx.Err() == nil; i++ {
-		ph := run(ctx, s, fmt.Sprintf("flat window %d", i), 8, 1<<30, min(30*time.Second, time.Until(end)), signin)
+		ph := run(ctx, s, fmt.Sprintf("flat window %d: sign-in", i), 8, 1<<30, min(25*time.Second, time.Until(end)), signin)
 		ph.Engine, ph.Argon2 = "sqlite", conf
-		r.Flat = append(r.Flat, ph)
-		logf("flat window %d: %.1f/s, p50 %.1f ms, %.0f MiB", i, ph.PerSecond, ph.P50ms, ph.PeakRSSMiB)
+		pa := run(ctx, s, fmt.Sprintf("flat window %d: GET /api/account", i), 32, 1<<30, 5*time.Second, account)
+		pa.Engine, pa.Argon2 = "sqlite", conf
+		r.Flat = append(r.Flat, ph, pa)
+		logf("flat window %d: sign-ins %.1f/s, p50 %.1f ms; GET /api/account %.1f/s, p50 %.1f ms; %.0f MiB",
+			i, ph.PerSecond, ph.P50ms, pa.PerSecond, pa.P50ms, max(ph.PeakRSSMiB, pa.PeakRSSMiB))
+	}
+}
+
+// accountOp is GET /api/account by worker w with its session of sessions
+// (as many as the workers).
+func accountOp(c *client, sessions []string) func(context.Context, int) error {
+	return func(ctx context.Context, w int) error {
+		st, _, _, err := c.do(ctx, "GET", "/api/account", sessions[w], nil)
+		if err != nil {
+			return errKey(err)
+		}
+		if st != 200 {
+			return failure{fmt.Sprintf("account %d", st)}
+		}
+		return nil
 	}
 }
 
