@@ -338,18 +338,15 @@ func (s *Service) SetLastLogin(ctx context.Context, idb bun.IDB, u *db.User, eve
 	now := s.clock.Now()
 	q := idb.NewUpdate().Model((*db.User)(nil)).Set("last_login_at = ?", db.Arg(1)).Where("id = ?", db.Arg(2))
 	args := []any{now, u.ID}
-	if event != nil {
-		// Prepared statements (db.Prepared): the placeholders of the
-		// event's values follow the update's on PostgreSQL, where one
-		// statement does both.
-		first := 1
-		if s.db.Kind == db.Postgres {
-			first = len(args) + 1
-		}
-		ins, insArgs := db.InsertValues(idb.NewInsert().Model(event), first, event.Columns()...)
-		if s.db.Kind == db.Postgres {
-			q, args = q.With("new_events", ins), append(args, insArgs...)
-		} else if _, err := ins.Conn(db.Prepared(idb, insArgs...)).Exec(ctx); err != nil {
+	switch {
+	case event != nil && s.db.Kind == db.Postgres:
+		// One prepared statement: the event's placeholders follow the
+		// update's.
+		ins, insArgs := db.InsertValues(idb.NewInsert().Model(event), len(args)+1, event.Columns()...)
+		q, args = q.With("new_events", ins), append(args, insArgs...)
+	case event != nil:
+		ins, insArgs := db.InsertValues(idb.NewInsert().Model(event), 1, event.Columns()...)
+		if _, err := ins.Conn(db.Prepared(idb, insArgs...)).Exec(ctx); err != nil {
 			return fmt.Errorf("record event of user %d: %w", u.ID, err)
 		}
 	}

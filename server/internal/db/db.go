@@ -122,7 +122,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	sqldb.SetMaxOpenConns(8)
 	sqldb.SetMaxIdleConns(8)
 	sqldb.SetConnMaxIdleTime(5 * time.Minute)
-	db := &DB{DB: bun.NewDB(sqldb, sqlitedialect.New()), Kind: SQLite, writes: new(writeQueue), stmts: new(statements)}
+	db := &DB{DB: bun.NewDB(sqldb, sqlitedialect.New()), Kind: SQLite, writes: new(writeQueue), stmts: newStatements(sqldb)}
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
@@ -163,7 +163,7 @@ func openPostgres(ctx context.Context, dsn string) (*DB, error) {
 	sqldb.SetMaxOpenConns(16)
 	sqldb.SetMaxIdleConns(16)
 	sqldb.SetConnMaxIdleTime(5 * time.Minute)
-	db := &DB{DB: bun.NewDB(sqldb, pgdialect.New()), Kind: Postgres, stmts: new(statements)}
+	db := &DB{DB: bun.NewDB(sqldb, pgdialect.New()), Kind: Postgres, stmts: newStatements(sqldb)}
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := db.PingContext(pctx); err != nil {

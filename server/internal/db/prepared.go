@@ -13,6 +13,7 @@ import (
 
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect"
+	"github.com/uptrace/bun/schema"
 )
 
 // Prepared statements for the hot paths.
@@ -79,8 +80,20 @@ func InsertValues(q *bun.InsertQuery, first int, cols ...Column) (*bun.InsertQue
 	return q, args
 }
 
+// UpdateValues makes q (an update) set each column from a placeholder,
+// from Arg(first) on, and returns the values in order.
+func UpdateValues(q *bun.UpdateQuery, first int, cols ...Column) (*bun.UpdateQuery, []any) {
+	args := make([]any, len(cols))
+	for i, c := range cols {
+		q = q.Set("? = ?", bun.Ident(c.Name), Arg(first+i))
+		args[i] = c.Value
+	}
+	return q, args
+}
+
 // statements holds a database's prepared statements by text.
 type statements struct {
+	pool  *sql.DB // where they are prepared
 	mu    sync.Mutex
 	ready map[string]*sql.Stmt
 	// pending: texts being prepared (until the far future) or that failed
@@ -100,21 +113,19 @@ type statements struct {
 // one to prepare on), and runs unprepared, with the same arguments, until
 // then; on a closed database, it fails like any statement.
 func Prepared(idb bun.IDB, args ...any) bun.IConn {
-	c := preparedConn{args: args, kind: Postgres}
-	if idb.Dialect().Name() == dialect.SQLite {
-		c.kind = SQLite
-	}
+	c := preparedConn{args: args, dialect: idb.Dialect()}
+	var sqldb *sql.DB
 	switch x := idb.(type) {
 	case bun.Tx:
-		c.tx, c.sqldb = x.Tx, x.NewSelect().DB().DB
+		c.conn, sqldb = x.Tx, x.NewSelect().DB().DB
 	case *DB:
-		c.sqldb = x.DB.DB
+		c.conn, sqldb = x.DB.DB, x.DB.DB
 	case *bun.DB:
-		c.sqldb = x.DB
+		c.conn, sqldb = x.DB, x.DB
 	default:
 		panic(fmt.Sprintf("db.Prepared: %T is neither a transaction nor a database", idb))
 	}
-	if d, ok := opened.Load(c.sqldb); ok {
+	if d, ok := opened.Load(sqldb); ok {
 		c.stmts = d.(*DB).stmts
 	}
 	return c
@@ -131,11 +142,17 @@ func (db *DB) Close() error {
 }
 
 type preparedConn struct {
-	kind  Kind
-	tx    *sql.Tx // nil: on the database
-	sqldb *sql.DB
-	stmts *statements // nil: run unprepared (a closed database)
-	args  []any
+	dialect schema.Dialect
+	conn    sqlConn     // the transaction (*sql.Tx) or the database (*sql.DB)
+	stmts   *statements // nil: run unprepared (a closed database)
+	args    []any
+}
+
+// sqlConn is what *sql.Tx and *sql.DB both do.
+type sqlConn interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
 var _ bun.IConn = preparedConn{}
@@ -174,10 +191,11 @@ func (c preparedConn) values(bunArgs []any) ([]any, error) {
 }
 
 func (c preparedConn) time(t time.Time) any {
-	if c.kind == SQLite {
-		// bun's text for times (schema.BaseDialect.AppendTime), so that
+	if c.dialect.Name() == dialect.SQLite {
+		// The text bun writes for times (without its quotes), so that
 		// stored times keep comparing as text.
-		return t.UTC().Format("2006-01-02 15:04:05.999999-07:00")
+		b := c.dialect.AppendTime(nil, t)
+		return string(b[1 : len(b)-1])
 	}
 	return t
 }
@@ -185,10 +203,10 @@ func (c preparedConn) time(t time.Time) any {
 // stmt returns the prepared statement of query for this connection, or
 // nil when it is not prepared yet.
 func (c preparedConn) stmt(ctx context.Context, query string) *sql.Stmt {
-	st := c.stmts.get(c.sqldb, query)
-	if st != nil && c.tx != nil {
+	st := c.stmts.get(query)
+	if tx, ok := c.conn.(*sql.Tx); ok && st != nil {
 		// Prepared on the transaction's connection once, then reused.
-		st = c.tx.StmtContext(ctx, st)
+		st = tx.StmtContext(ctx, st)
 	}
 	return st
 }
@@ -201,10 +219,7 @@ func (c preparedConn) QueryContext(ctx context.Context, query string, bunArgs ..
 	if st := c.stmt(ctx, query); st != nil {
 		return st.QueryContext(ctx, v...)
 	}
-	if c.tx != nil {
-		return c.tx.QueryContext(ctx, query, v...)
-	}
-	return c.sqldb.QueryContext(ctx, query, v...)
+	return c.conn.QueryContext(ctx, query, v...)
 }
 
 func (c preparedConn) ExecContext(ctx context.Context, query string, bunArgs ...any) (sql.Result, error) {
@@ -215,10 +230,7 @@ func (c preparedConn) ExecContext(ctx context.Context, query string, bunArgs ...
 	if st := c.stmt(ctx, query); st != nil {
 		return st.ExecContext(ctx, v...)
 	}
-	if c.tx != nil {
-		return c.tx.ExecContext(ctx, query, v...)
-	}
-	return c.sqldb.ExecContext(ctx, query, v...)
+	return c.conn.ExecContext(ctx, query, v...)
 }
 
 func (c preparedConn) QueryRowContext(ctx context.Context, query string, bunArgs ...any) *sql.Row {
@@ -227,20 +239,21 @@ func (c preparedConn) QueryRowContext(ctx context.Context, query string, bunArgs
 		// A Row carries its error only from a query: ask one that fails.
 		ctx, cancel := context.WithCancelCause(ctx)
 		cancel(err)
-		return c.sqldb.QueryRowContext(ctx, "SELECT 1")
+		return c.conn.QueryRowContext(ctx, "SELECT 1")
 	}
 	if st := c.stmt(ctx, query); st != nil {
 		return st.QueryRowContext(ctx, v...)
 	}
-	if c.tx != nil {
-		return c.tx.QueryRowContext(ctx, query, v...)
-	}
-	return c.sqldb.QueryRowContext(ctx, query, v...)
+	return c.conn.QueryRowContext(ctx, query, v...)
 }
 
 // get returns query's statement, or nil while it is not prepared; the
 // first call for a text starts its preparation.
-func (s *statements) get(sqldb *sql.DB, query string) *sql.Stmt {
+func newStatements(pool *sql.DB) *statements {
+	return &statements{pool: pool, ready: map[string]*sql.Stmt{}, pending: map[string]time.Time{}}
+}
+
+func (s *statements) get(query string) *sql.Stmt {
 	if s == nil {
 		return nil
 	}
@@ -256,14 +269,11 @@ func (s *statements) get(sqldb *sql.DB, query string) *sql.Stmt {
 	if len(s.ready)+len(s.pending) >= maxPrepared {
 		return nil
 	}
-	if s.pending == nil {
-		s.pending, s.ready = map[string]time.Time{}, map[string]*sql.Stmt{}
-	}
 	s.pending[query] = now.Add(365 * 24 * time.Hour)
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), prepareWait)
 		defer cancel()
-		st, err := sqldb.PrepareContext(ctx, query)
+		st, err := s.pool.PrepareContext(ctx, query)
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		if err != nil {

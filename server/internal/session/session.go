@@ -145,15 +145,9 @@ func (m *Manager) Promote(ctx context.Context, idb bun.IDB, id int64, n Spec) (s
 		return "", nil, err
 	}
 	s.ID = id
-	q := idb.NewUpdate().Model(s)
-	cols := s.Columns()
-	args := make([]any, len(cols), len(cols)+2)
-	for i, c := range cols {
-		q = q.Set("? = ?", bun.Ident(c.Name), db.Arg(i+1))
-		args[i] = c.Value
-	}
+	q, args := db.UpdateValues(idb.NewUpdate().Model(s), 1, s.Columns()...)
 	args = append(args, id, db.LevelPending)
-	res, err := q.Where("?TableAlias.id = ?", db.Arg(len(cols)+1)).Where("?TableAlias.level = ?", db.Arg(len(cols)+2)).
+	res, err := q.Where("?TableAlias.id = ?", db.Arg(len(args)-1)).Where("?TableAlias.level = ?", db.Arg(len(args))).
 		Where("NOT EXISTS (SELECT 1 FROM email_challenges e WHERE e.session_id = ?TableAlias.id)").
 		Where("NOT EXISTS (SELECT 1 FROM passkey_challenges p WHERE p.session_id = ?TableAlias.id)").
 		Conn(db.Prepared(idb, args...)).Exec(ctx)
