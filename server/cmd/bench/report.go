@@ -72,6 +72,9 @@ func checks(r *Report, def account.Params, slots int) []Check {
 func printTable(w io.Writer, r *Report) {
 	fmt.Fprintf(w, "\nTwofold bench, %s: %d CPUs (%s), %d MiB; load average before %s, after %s\n",
 		r.When.Format("2006-01-02 15:04 UTC"), r.Machine.CPUs, r.Machine.Model, r.Machine.MemTotalMiB, r.Machine.LoadBefore, r.Machine.LoadAfter)
+	if r.Postgres != "" {
+		fmt.Fprintf(w, "PostgreSQL: %s\n", r.Postgres)
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "\nargon2\tslots\tone hash ms\tCPU ms/hash\tlimit/s\t")
 	for _, h := range r.Hashes {

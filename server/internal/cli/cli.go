@@ -52,6 +52,10 @@ Commands:
   user set-password U           replace U's password (read from standard input) and end
                                 U's sessions and tokens
   rotate-key                    re-encrypt every TOTP secret with a new key file
+  argon2-speed [--seconds N] [--json]
+                                measure the password hash of TWOFOLD_ARGON2 on this
+                                machine: one hash, and hashes per second with every
+                                hash slot busy (what bounds sign-ins per second)
 Every user change is recorded in the user's activity with the actor "cli".
 The last enabled administrator can be neither demoted nor disabled.
 Configuration comes from the environment (TWOFOLD_*); see README.md.
@@ -80,6 +84,8 @@ func Run(ctx context.Context, env Env) int {
 			break
 		}
 		err = rotateKey(ctx, env)
+	case "argon2-speed":
+		err = argon2Speed(ctx, env, args)
 	case "help", "-h", "--help":
 		fmt.Fprint(env.Stdout, usage)
 		return 0

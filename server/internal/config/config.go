@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"twofold/server/internal/account"
+	"twofold/server/internal/db"
 )
 
 // Config is the validated configuration of a server.
@@ -182,8 +183,10 @@ func fromEnv(getenv func(string) string, readFile func(string) ([]byte, error)) 
 			bad(EnvDatabaseURL, "sqlite: needs a file path, e.g. sqlite:./data/twofold.db")
 		}
 	case strings.HasPrefix(c.DatabaseURL, "postgres://"), strings.HasPrefix(c.DatabaseURL, "postgresql://"):
-		if u, err := url.Parse(c.DatabaseURL); err != nil || u.Host == "" {
-			bad(EnvDatabaseURL, "not a valid postgres:// URL")
+		if u, err := url.Parse(c.DatabaseURL); err != nil || u.Host == "" && !strings.HasPrefix(u.Query().Get("host"), "/") {
+			bad(EnvDatabaseURL, "not a valid postgres:// URL (postgres://user:password@host:port/database, or postgres://user@/database?host=/run/postgresql for a Unix socket)")
+		} else if _, _, _, err := db.SocketPath(c.DatabaseURL); err != nil {
+			bad(EnvDatabaseURL, "%v", err)
 		}
 	default:
 		bad(EnvDatabaseURL, "must start with sqlite: or postgres://")

@@ -227,3 +227,24 @@ func TestMetricsAddrAndJobsEvery(t *testing.T) {
 		}
 	}
 }
+
+// TestPostgresURLs: a Unix socket in libpq's form (host=/directory) is a
+// PostgreSQL URL; a URL with neither a host nor a socket is not.
+func TestPostgresURLs(t *testing.T) {
+	for _, c := range []struct {
+		url string
+		ok  bool
+	}{
+		{"postgres://u:p@db:5432/twofold?sslmode=verify-full", true},
+		{"postgres://u@/twofold?host=/run/postgresql", true},
+		{"postgresql://u@/twofold?host=/run/postgresql&port=5433", true},
+		{"postgres://u@/twofold", false},
+		{"postgres://u@/twofold?host=db.example.com", false},
+		{"postgres://u@/twofold?host=/run/postgresql&port=http", false},
+	} {
+		_, err := FromEnv(env(map[string]string{EnvDatabaseURL: c.url}))
+		if (err == nil) != c.ok || err != nil && !strings.Contains(err.Error(), EnvDatabaseURL) {
+			t.Errorf("%s: %v, want accepted %v", c.url, err, c.ok)
+		}
+	}
+}

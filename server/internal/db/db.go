@@ -1,6 +1,7 @@
 package db
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -8,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -146,12 +148,50 @@ func genericPlans(c *pgdriver.Config) {
 	c.ConnParams = params
 }
 
+// SocketPath returns the Unix socket of a PostgreSQL URL in libpq's form
+// for one, postgres://user@/database?host=/run/postgresql (the host
+// parameter names the socket's directory; port, default 5432, its name:
+// .s.PGSQL.5432), and the URL without host and port; ok is false for a
+// URL with a network host. A host parameter may also name the socket file
+// itself.
+func SocketPath(dsn string) (socket, rest string, ok bool, err error) {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "", "", false, err
+	}
+	q := u.Query()
+	dir := q.Get("host")
+	if !strings.HasPrefix(dir, "/") {
+		return "", dsn, false, nil
+	}
+	port := cmp.Or(u.Port(), q.Get("port"), "5432")
+	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+		return "", "", false, fmt.Errorf("port %q is not a number", port)
+	}
+	socket = filepath.Join(dir, ".s.PGSQL."+port)
+	if strings.HasPrefix(filepath.Base(dir), ".s.PGSQL.") {
+		socket = filepath.Clean(dir)
+	}
+	q.Del("host")
+	q.Del("port")
+	u.Host, u.RawQuery = "", q.Encode()
+	return socket, u.String(), true, nil
+}
+
 func openPostgres(ctx context.Context, dsn string) (*DB, error) {
-	connector := pgdriver.NewConnector(
-		pgdriver.WithDSN(dsn),
-		pgdriver.WithApplicationName("twofold"),
-		genericPlans,
-	)
+	socket, dsn, local, err := SocketPath(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("database URL: %w", err)
+	}
+	opts := []pgdriver.Option{pgdriver.WithDSN(dsn), pgdriver.WithApplicationName("twofold"), genericPlans}
+	if local {
+		// PostgreSQL on this host, through its Unix socket: no TCP stack
+		// on either side of each round trip (a sign-in makes 18), and no
+		// TLS, as libpq does (the socket's file permissions guard it;
+		// PostgreSQL offers no TLS there).
+		opts = append(opts, pgdriver.WithNetwork("unix"), pgdriver.WithAddr(socket), pgdriver.WithTLSConfig(nil))
+	}
+	connector := pgdriver.NewConnector(opts...)
 	sqldb := sql.OpenDB(connector)
 	// Every connection is a backend process, forked when it opens, with
 	// its own prepared statements (Prepared) and cached plans: the pool
