@@ -29,6 +29,7 @@ import (
 	"time"
 
 	"twofold/server/internal/account"
+	"twofold/server/internal/cli"
 	"twofold/server/internal/db"
 	"twofold/tools/firstpaint"
 )
@@ -70,6 +71,9 @@ type Hash struct {
 	OneMs     float64 `json:"one_hash_ms"`
 	CPUms     float64 `json:"cpu_ms_per_hash"`
 	LimitPerS float64 `json:"limit_per_second"`
+	// MeasuredIn says which binary hashed: the server's (argon2-speed), or
+	// the load generator's for a server without that command.
+	MeasuredIn string `json:"measured_in"`
 }
 
 // Startup is the time from exec to /api/ready answering 200.
@@ -446,7 +450,7 @@ func accountOp(c *client, sessions []string) func(context.Context, int) error {
 }
 
 func logHash(h Hash) Hash {
-	logf("argon2 %s: one hash %.2f ms, %.2f ms CPU, limit %.1f/s with %d slots", h.Argon2, h.OneMs, h.CPUms, h.LimitPerS, h.Slots)
+	logf("argon2 %s: one hash %.2f ms, %.2f ms CPU, limit %.1f/s with %d slots, measured in %s", h.Argon2, h.OneMs, h.CPUms, h.LimitPerS, h.Slots, h.MeasuredIn)
 	return h
 }
 
@@ -471,9 +475,21 @@ func measureHash(ctx context.Context, bin, conf string, weak bool, dur time.Dura
 	if err == nil {
 		err = json.Unmarshal(out, &h)
 	}
+	if err != nil && strings.Contains(stderr.String(), `unknown command "argon2-speed"`) {
+		// A server from before the command (an older commit, -bin):
+		// measured here, with this build's hasher.
+		p, perr := account.ParseWeakParams(conf)
+		if perr != nil {
+			return h, perr
+		}
+		s := cli.MeasureSpeed(ctx, p, 0, dur)
+		return Hash{Argon2: s.Argon2, Slots: s.Slots, OneMs: s.OneMs, CPUms: s.CPUms, LimitPerS: s.LimitPerS,
+			MeasuredIn: "the load generator (the server has no argon2-speed)"}, nil
+	}
 	if err != nil || h.LimitPerS <= 0 {
 		return h, fmt.Errorf("%s argon2-speed with %s: %v %s%s", bin, conf, err, out, stderr.String())
 	}
+	h.MeasuredIn = "the server binary"
 	return h, nil
 }
 

@@ -76,9 +76,9 @@ func printTable(w io.Writer, r *Report) {
 		fmt.Fprintf(w, "PostgreSQL: %s\n", r.Postgres)
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "\nargon2\tslots\tone hash ms\tCPU ms/hash\tlimit/s\t")
+	fmt.Fprintln(tw, "\nargon2\tslots\tone hash ms\tCPU ms/hash\tlimit/s\tmeasured in\t")
 	for _, h := range r.Hashes {
-		fmt.Fprintf(tw, "%s\t%d\t%.2f\t%.2f\t%.1f\t\n", h.Argon2, h.Slots, h.OneMs, h.CPUms, h.LimitPerS)
+		fmt.Fprintf(tw, "%s\t%d\t%.2f\t%.2f\t%.1f\t%s\t\n", h.Argon2, h.Slots, h.OneMs, h.CPUms, h.LimitPerS, h.MeasuredIn)
 	}
 	tw.Flush()
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
