@@ -38,7 +38,7 @@ FUZZTIME ?= 10s
 APP_SRC    := $(shell find app shared -name '*.go' 2>/dev/null) go.mod go.sum Makefile
 SERVER_SRC := $(shell find server shared app web -name '*.go' 2>/dev/null) $(wildcard web/static/*.css web/static/*.png web/static/*.svg) go.mod go.sum
 
-.PHONY: all build run test test-norace lint vulncheck race deploy-check fuzz bench bench-go clean tools-build tools-test $(STATICCHECK)
+.PHONY: all build run test test-norace norace-others e2e-shard-0 e2e-shard-1 lint vulncheck race deploy-check fuzz bench bench-go clean tools-build tools-test $(STATICCHECK)
 
 all: build
 
@@ -75,16 +75,24 @@ test: build
 	@.ci/step lint $(MAKE) --no-print-directory lint
 	@.ci/step vulncheck $(MAKE) --no-print-directory vulncheck
 	@.ci/step deploy .ci/check-deploy $(BIN)
-	@.ci/step tests env TWOFOLD_REQUIRE_BUILD=1 $(MAKE) --no-print-directory -j2 race test-norace
+	@.ci/step tests env TWOFOLD_REQUIRE_BUILD=1 $(MAKE) --no-print-directory -j4 race test-norace
 	@.ci/step timing env TWOFOLD_REQUIRE_POSTGRES=1 $(GO) test -count=1 -run '$(TIMING_TESTS)' ./server/internal/console/
 
 # test-norace: the packages the race step leaves out (browser tests, the
 # two-process tests, the UI packages and the tools). `make test` runs it beside
 # the race step: the longest package of each (the console's server tests
 # under the race detector, the browser tests) uses about one core.
-test-norace:
+# The browser tests run as two processes at once (TWOFOLD_E2E_SHARD): they
+# wait on the browser most of the time (about half a core each).
+test-norace: norace-others e2e-shard-0 e2e-shard-1
+
+norace-others:
 	TWOFOLD_E2E=1 TWOFOLD_REQUIRE_POSTGRES=1 TWOFOLD_REQUIRE_BUILD=1 TWOFOLD_AXE=$(AXE) \
-		$(GO) test -count=1 -timeout 20m $(NORACE_PKGS)
+		$(GO) test -count=1 -timeout 20m $$(echo $(NORACE_PKGS) | tr ' ' '\n' | grep -v '/server/internal/e2e$$')
+
+e2e-shard-0 e2e-shard-1: e2e-shard-%:
+	TWOFOLD_E2E=1 TWOFOLD_E2E_SHARD=$*/2 TWOFOLD_REQUIRE_POSTGRES=1 TWOFOLD_REQUIRE_BUILD=1 TWOFOLD_AXE=$(AXE) \
+		$(GO) test -count=1 -timeout 20m ./server/internal/e2e
 
 ## lint: formatting, go vet and staticcheck, for linux and for js/wasm
 lint: $(STATICCHECK)

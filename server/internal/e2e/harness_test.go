@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"hash/fnv"
 	"io/fs"
 	"log/slog"
 	"net"
@@ -98,6 +100,9 @@ func start(t *testing.T, timeout time.Duration, opts ...option) *env {
 	if os.Getenv("TWOFOLD_E2E") != "1" {
 		t.Skip("browser test: set TWOFOLD_E2E=1 to run it (make test does)")
 	}
+	if shard := os.Getenv("TWOFOLD_E2E_SHARD"); shard != "" && !inShard(t, shard) {
+		t.Skipf("in another shard than %s (TWOFOLD_E2E_SHARD)", shard)
+	}
 	static := web.FS()
 	if _, err := fs.Stat(static, "app.wasm"); err != nil {
 		t.Fatal("web/static/app.wasm is missing: run make build first")
@@ -118,6 +123,21 @@ func start(t *testing.T, timeout time.Duration, opts ...option) *env {
 	e.startServer(static, su.vars)
 	e.startBrowser(chromium, timeout, su.browserFlags)
 	return e
+}
+
+// inShard reports whether the test t runs in shard "i/n" (make test runs
+// the browser tests as two processes, TWOFOLD_E2E_SHARD=0/2 and 1/2: they
+// wait on the browser most of the time, about half a core each, so two
+// at once halve the step). A test's subtests stay in its shard.
+func inShard(t *testing.T, shard string) bool {
+	var i, n uint32
+	if _, err := fmt.Sscanf(shard, "%d/%d", &i, &n); err != nil || n == 0 || i >= n {
+		t.Fatalf("TWOFOLD_E2E_SHARD=%q is not i/n with i < n", shard)
+	}
+	name, _, _ := strings.Cut(t.Name(), "/")
+	h := fnv.New32a()
+	h.Write([]byte(name))
+	return h.Sum32()%n == i
 }
 
 func (e *env) startServer(static fs.FS, extra map[string]string) {
