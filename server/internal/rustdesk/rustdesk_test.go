@@ -458,3 +458,31 @@ func TestParallelChallengeUse(t *testing.T) {
 		}
 	})
 }
+
+// TestSignInStatementsPrepared: every statement of the client's TOTP
+// sign-in, the known-client check and record included, is a prepared
+// statement (no value written into its text), on both engines, also for
+// a client that signed in before.
+func TestSignInStatementsPrepared(t *testing.T) {
+	testdb.Engines(t, func(t *testing.T, url string) {
+		probe := &testdb.Probe{}
+		e := start(t, url, servertest.Options{DBHooks: []bun.QueryHook{probe}})
+		secret, _ := e.enableTOTP(t)
+		for _, round := range []string{"first sign-in", "known client"} {
+			e.Clock.Advance(30 * time.Second)
+			probe.Reset(0)
+			challenge := wantChallenge(t, round, e.post(t, "/api/login", step1(), ""), "tfa_check")
+			wantToken(t, round, e.post(t, "/api/login", step2(fixtureStep2TOTP, code(t, secret, e.Clock.Now()), challenge), ""))
+			var known bool
+			for _, st := range probe.Statements() {
+				if strings.Contains(st, "'") {
+					t.Errorf("%s: a statement with a value in its text (not prepared):\n%s", round, st)
+				}
+				known = known || strings.Contains(st, "known_clients")
+			}
+			if !known {
+				t.Fatalf("%s: the known clients were neither read nor written:\n%s", round, strings.Join(probe.Statements(), "\n"))
+			}
+		}
+	})
+}

@@ -468,8 +468,10 @@ func (s *Service) start(ctx context.Context, tx bun.Tx, c Client, u *db.User, sp
 	login := s.Audit.Event(u.ID, audit.Login, c.Origin, detail)
 	if spec.Kind == db.KindRustDesk && (spec.ClientID != "" || spec.ClientUUID != "") {
 		k := &db.KnownClient{UserID: u.ID, ClientHash: ClientHash(spec.ClientID, spec.ClientUUID), LastLoginAt: s.Clock.Now()}
-		if _, err := tx.NewInsert().Model(k).On("CONFLICT (user_id, client_hash) DO UPDATE").
-			Set("last_login_at = EXCLUDED.last_login_at").Exec(ctx); err != nil {
+		q, args := db.InsertValues(tx.NewInsert().Model(k), 1, db.Column{Name: "user_id", Value: k.UserID},
+			db.Column{Name: "client_hash", Value: k.ClientHash}, db.Column{Name: "last_login_at", Value: k.LastLoginAt})
+		if _, err := q.Returning("NULL").On("CONFLICT (user_id, client_hash) DO UPDATE").Set("last_login_at = EXCLUDED.last_login_at").
+			Conn(db.Prepared(tx, args...)).Exec(ctx); err != nil {
 			return fmt.Errorf("remember client of user %d: %w", u.ID, err)
 		}
 	}
@@ -506,8 +508,8 @@ func (s *Service) KnownClient(ctx context.Context, userID int64, id, uuid string
 		return ""
 	}
 	hash := ClientHash(id, uuid)
-	n, err := s.DB.NewSelect().Model((*db.KnownClient)(nil)).Where("user_id = ?", userID).Where("client_hash = ?", hash).
-		Where("last_login_at > ?", s.Clock.Now().Add(-KnownDevice)).Count(ctx)
+	n, err := s.DB.NewSelect().Model((*db.KnownClient)(nil)).Where("user_id = ?", db.Arg(1)).Where("client_hash = ?", db.Arg(2)).
+		Where("last_login_at > ?", db.Arg(3)).Conn(db.Prepared(s.DB, userID, hash, s.Clock.Now().Add(-KnownDevice))).Count(ctx)
 	if err != nil || n == 0 {
 		// Unknown, or not readable now: counted like any other client.
 		return ""
