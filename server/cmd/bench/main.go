@@ -460,8 +460,8 @@ func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 // OWASP's floor, for the cheap hash) in the server binary
 // (`twofold argon2-speed`): one hash alone, then every hash slot busy for
 // dur. Measured in the load generator's binary, the same argon2 code ran
-// 30 % slower on one machine (code and data placement differ between
-// binaries), which put sign-ins above 100 % of that limit.
+// 30 % slower on one machine in repeated runs (the cause is not
+// established), which put sign-ins above 100 % of that limit.
 func measureHash(ctx context.Context, bin, conf string, weak bool, dur time.Duration) (Hash, error) {
 	cmd := exec.CommandContext(ctx, bin, "argon2-speed", "--json", "--seconds", strconv.FormatFloat(dur.Seconds(), 'f', -1, 64))
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "TWOFOLD_ARGON2=" + conf}

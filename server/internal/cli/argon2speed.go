@@ -31,7 +31,8 @@ type Speed struct {
 // argon2Speed measures the configured password hash in this binary: the
 // server's own hasher, so the figure is the server's, not that of another
 // build (the same argon2 code ran 30 % slower in the load generator's
-// binary on one machine: code and data placement differ between binaries).
+// binary on one machine, in repeated runs; probably code and data placement,
+// which differ between binaries).
 // It helps to choose TWOFOLD_ARGON2, and `make bench` compares sign-ins
 // per second with it.
 func argon2Speed(ctx context.Context, env Env, args []string) error {
