@@ -28,9 +28,10 @@ STATICCHECK := .cache/bin/staticcheck
 # without the race detector: the run would only check the harness twice).
 RACE_PKGS = $$($(GO) list ./server/... ./shared/... | grep -v -e '/server/internal/e2e$$' -e '/server/internal/cluster$$')
 # `make test` runs every test once: RACE_PKGS under the race detector, the
-# others (browser, two-process, console and tools packages) without it,
+# others without it (NORACE_PKGS: two-process, console and tools packages;
+# the browser tests, server/internal/e2e, as two processes: e2e-shard-*),
 # and then the timing tests that skip themselves under the race detector.
-NORACE_PKGS = $$(comm -23 <($(GO) list ./... | sort) <($(GO) list ./server/... ./shared/... | grep -v -e '/server/internal/e2e$$' -e '/server/internal/cluster$$' | sort))
+NORACE_PKGS = $$(comm -23 <($(GO) list ./... | grep -v '/server/internal/e2e$$' | sort) <($(GO) list ./server/... ./shared/... | grep -v -e '/server/internal/e2e$$' -e '/server/internal/cluster$$' | sort))
 TIMING_TESTS = ^TestArgon2ParametersConverge$$
 # Time each fuzz target runs in `make fuzz`.
 FUZZTIME ?= 10s
@@ -88,7 +89,7 @@ test-norace: norace-others e2e-shard-0 e2e-shard-1
 
 norace-others:
 	TWOFOLD_E2E=1 TWOFOLD_REQUIRE_POSTGRES=1 TWOFOLD_REQUIRE_BUILD=1 TWOFOLD_AXE=$(AXE) \
-		$(GO) test -count=1 -timeout 20m $$(echo $(NORACE_PKGS) | tr ' ' '\n' | grep -v '/server/internal/e2e$$')
+		$(GO) test -count=1 -timeout 20m $(NORACE_PKGS)
 
 e2e-shard-0 e2e-shard-1: e2e-shard-%:
 	TWOFOLD_E2E=1 TWOFOLD_E2E_SHARD=$*/2 TWOFOLD_REQUIRE_POSTGRES=1 TWOFOLD_REQUIRE_BUILD=1 TWOFOLD_AXE=$(AXE) \

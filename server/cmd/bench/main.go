@@ -29,7 +29,6 @@ import (
 	"time"
 
 	"twofold/server/internal/account"
-	"twofold/server/internal/cli"
 	"twofold/server/internal/db"
 	"twofold/tools/firstpaint"
 )
@@ -337,18 +336,22 @@ func runEngine(ctx context.Context, o options, r *Report, engine, bin string, de
 			add(ph)
 			return nil
 		}
-		var phases []func() error
-		if has(o.phases, "signin") {
-			phases = append(phases,
-				func() error { return measured("sign-in", 1, n(40), d(10*time.Second)) },
-				func() error { return measured("sign-in", 8, n(240), d(12*time.Second)) },
-				func() error { return measured("sign-in", 32, n(320), d(12*time.Second)) })
+		type measuredPhase struct {
+			on        bool
+			name      string
+			conc, ops int
+			t         time.Duration
 		}
-		if has(o.phases, "flood") {
-			phases = append(phases, func() error { return measured("flood", 128, n(384), d(30*time.Second)) })
-		}
-		for _, phase := range phases {
-			if err := phase(); err != nil {
+		for _, m := range []measuredPhase{
+			{has(o.phases, "signin"), "sign-in", 1, n(40), d(10 * time.Second)},
+			{has(o.phases, "signin"), "sign-in", 8, n(240), d(12 * time.Second)},
+			{has(o.phases, "signin"), "sign-in", 32, n(320), d(12 * time.Second)},
+			{has(o.phases, "flood"), "flood", 128, n(384), d(30 * time.Second)},
+		} {
+			if !m.on {
+				continue
+			}
+			if err := measured(m.name, m.conc, m.ops, m.t); err != nil {
 				s.stop()
 				return err
 			}
@@ -482,7 +485,7 @@ func measureHash(ctx context.Context, bin, conf string, weak bool, dur time.Dura
 		if perr != nil {
 			return h, perr
 		}
-		s := cli.MeasureSpeed(ctx, p, 0, dur)
+		s := account.MeasureSpeed(ctx, p, 0, dur)
 		return Hash{Argon2: s.Argon2, Slots: s.Slots, OneMs: s.OneMs, CPUms: s.CPUms, LimitPerS: s.LimitPerS,
 			MeasuredIn: "the load generator (the server has no argon2-speed)"}, nil
 	}

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"twofold/server/internal/account"
 )
 
 // TestArgon2Speed: argon2-speed measures the hash of TWOFOLD_ARGON2 (not
@@ -11,7 +13,7 @@ import (
 func TestArgon2Speed(t *testing.T) {
 	v := map[string]string{"TWOFOLD_ARGON2": "m=64,t=1,p=1", "TWOFOLD_BENCH_WEAK_ARGON2": "1"}
 	r := runCLI(t, v, "", "argon2-speed", "--json", "--seconds", "0.2")
-	var s Speed
+	var s account.Speed
 	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &s) != nil {
 		t.Fatalf("exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
 	}
