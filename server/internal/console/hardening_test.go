@@ -526,6 +526,14 @@ func TestSignInWritesAtMostThreeTransactions(t *testing.T) {
 
 		probe.Reset(0)
 		v := loginTOTP(t, e, admin, servertest.AdminPassword)
+		if e.Server.DB.Kind == db.Postgres {
+			// The password step writes its count, then everything else in
+			// one statement (the user's lock, the counters' reset, the
+			// pending session): one round trip instead of five.
+			if n := probe.Writes(); n != 2 {
+				t.Fatalf("TOTP password step: %d write statements, want 2:\n%s", n, strings.Join(probe.Statements(), "\n"))
+			}
+		}
 		v.Must(200, "POST", api.PathVerify, map[string]string{"code": code(t, en.secret, e.Clock.Now())})
 		if n := probe.WriteTransactions(); n > 3 {
 			t.Fatalf("TOTP sign-in: %d write transactions, want at most 3:\n%s", n, strings.Join(probe.Statements(), "\n"))

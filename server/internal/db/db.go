@@ -227,6 +227,20 @@ func (db *DB) Tx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) er
 	return db.RunInTx(ctx, nil, fn)
 }
 
+// IsForeignKeyViolation reports whether err is a foreign-key violation
+// (a row refers to one that is gone).
+func IsForeignKeyViolation(err error) bool {
+	var pgErr pgdriver.Error
+	if errors.As(err, &pgErr) {
+		return pgErr.Field('C') == "23503"
+	}
+	var sqErr *sqlite.Error
+	if errors.As(err, &sqErr) {
+		return sqErr.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
+	}
+	return false
+}
+
 // IsUniqueViolation reports whether err is a unique-constraint violation.
 func IsUniqueViolation(err error) bool {
 	var pgErr pgdriver.Error
@@ -275,4 +289,26 @@ func (db *DB) LockUser(ctx context.Context, tx bun.Tx, userID int64) error {
 		return NotFound(err, "lock user %d", userID)
 	}
 	return nil
+}
+
+// Clause is a WITH clause of one statement, on PostgreSQL: it runs in
+// the statement's own transaction, in one round trip with it. Build
+// returns its query with placeholders (Arg) numbered from first on, and
+// their values.
+type Clause struct {
+	Name  string
+	Build func(first int) (bun.Query, []any)
+}
+
+// LockedUser names LockUserClause's clause.
+const LockedUser = "locked_user"
+
+// LockUserClause is LockUser as a WITH clause (PostgreSQL only), named
+// LockedUser. A data-modifying clause of the same statement runs after
+// the lock when it reads it (EXISTS (SELECT 1 FROM locked_user)): the lock
+// order of LockUser holds.
+func LockUserClause(idb bun.IDB, userID int64) Clause {
+	return Clause{Name: LockedUser, Build: func(first int) (bun.Query, []any) {
+		return idb.NewSelect().Table("users").Column("id").Where("id = ?", Arg(first)).For("UPDATE"), []any{userID}
+	}}
 }

@@ -136,6 +136,25 @@ func (a *Attempt) Succeeded(ctx context.Context, idb bun.IDB) error {
 	return a.l.untake(ctx, idb, a.at, true, a.keys...)
 }
 
+// SucceededClause is Succeeded as a data-modifying WITH clause of another
+// statement (db.Clause, PostgreSQL only), run after the clause named after,
+// which it reads (db.LockedUser: the user's lock comes first). ok is false
+// when Succeeded takes more than that statement: a window key's failure is
+// taken back by one of its own.
+func (a *Attempt) SucceededClause(idb bun.IDB, after string) (c db.Clause, ok bool) {
+	for _, k := range a.keys {
+		if k.Policy.Window > 0 {
+			return db.Clause{}, false
+		}
+	}
+	names := toAny(keyNames(a.keys))
+	now := a.l.clock.Now()
+	return db.Clause{Name: "cleared_counters", Build: func(first int) (bun.Query, []any) {
+		return a.l.clearQuery(idb, first, len(names)).Where("EXISTS (SELECT 1 FROM ?)", bun.Ident(after)),
+			append([]any{now}, names...)
+	}}, true
+}
+
 // Cancel takes back the failure counted in advance by Begin, for an
 // attempt that could not be decided (the database or a dependency failed:
 // a 5xx never counts as a failed attempt). It runs in a transaction of
@@ -305,6 +324,22 @@ func (l *Limiter) count(ctx context.Context, tx bun.Tx, keys []Key, rows []*db.T
 	return counts, nil
 }
 
+// clearQuery resets n backoff counters: its placeholders, from Arg(first)
+// on, are the time, then the keys.
+func (l *Limiter) clearQuery(idb bun.IDB, first, n int) *bun.UpdateQuery {
+	return idb.NewUpdate().Model((*db.Throttle)(nil)).
+		Set("failures = 0").Set("locked_until = NULL").Set("updated_at = ?", db.Arg(first)).
+		Where("key IN (?)", db.Args(first+1, n)).Where("failures > 0")
+}
+
+func keyNames(keys []Key) []string {
+	names := make([]string, len(keys))
+	for i, k := range keys {
+		names[i] = k.Name
+	}
+	return names
+}
+
 // Check returns a *LimitedError when any key is locked now. It reads
 // without locking or writing: a check made under a lock the caller holds
 // (db.LockUser for an account's counters) is exact; otherwise it is as
@@ -363,9 +398,7 @@ func (l *Limiter) Clear(ctx context.Context, idb bun.IDB, keys ...Key) error {
 	if len(names) == 0 {
 		return nil
 	}
-	_, err := idb.NewUpdate().Model((*db.Throttle)(nil)).
-		Set("failures = 0").Set("locked_until = NULL").Set("updated_at = ?", db.Arg(1)).
-		Where("key IN (?)", db.Args(2, len(names))).Where("failures > 0").
+	_, err := l.clearQuery(idb, 1, len(names)).
 		Conn(db.Prepared(idb, append([]any{l.clock.Now()}, toAny(names)...)...)).Exec(ctx)
 	if err != nil {
 		return fmt.Errorf("reset counters: %w", err)

@@ -119,14 +119,23 @@ type Spec struct {
 }
 
 // Create stores a new session within idb and returns its token, which
-// only the cookie (or the client, for a bearer token) will carry.
-func (m *Manager) Create(ctx context.Context, idb bun.IDB, n Spec) (string, *Session, error) {
+// only the cookie (or the client, for a bearer token) will carry. The
+// statement runs the clauses with it (PostgreSQL only); a user that is
+// gone gives db.ErrNotFound.
+func (m *Manager) Create(ctx context.Context, idb bun.IDB, n Spec, with ...db.Clause) (string, *Session, error) {
 	token, s, err := m.build(n)
 	if err != nil {
 		return "", nil, err
 	}
 	q, args := db.InsertValues(idb.NewInsert().Model(s), 1, s.Columns()...)
+	for _, c := range with {
+		cq, cargs := c.Build(len(args) + 1)
+		q, args = q.With(c.Name, cq), append(args, cargs...)
+	}
 	if _, err := q.Returning("id").Conn(db.Prepared(idb, args...)).Exec(ctx); err != nil {
+		if db.IsForeignKeyViolation(err) {
+			return "", nil, db.ErrNotFound
+		}
 		return "", nil, fmt.Errorf("insert session for user %d: %w", n.UserID, err)
 	}
 	return token, s, nil

@@ -9,8 +9,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/uptrace/bun"
+
 	"twofold/server/internal/clock"
 	"twofold/server/internal/db"
+	"twofold/server/internal/ratelimit"
 	"twofold/server/internal/session"
 	"twofold/server/internal/testdb"
 )
@@ -221,4 +224,128 @@ func TestPromote(t *testing.T) {
 			}
 		})
 	})
+}
+
+// TestCreateWithClauses: on PostgreSQL a right password's writes are one
+// statement (signin's startAtOnce): the user's lock, the password counters'
+// reset and the new session. The user's row is locked before any counter
+// row (the lock order of db.LockUser), the counters are reset only with
+// the session, and a user that is gone gives db.ErrNotFound and changes
+// nothing.
+func TestCreateWithClauses(t *testing.T) {
+	ctx := context.Background()
+	d, c, m, uid := setup(t, testdb.Postgres(t))
+	l := ratelimit.New(d, c)
+	keys := ratelimit.PasswordKeys("u", "192.0.2.1")
+	failures := func(t *testing.T) []int {
+		t.Helper()
+		var got []int
+		if err := d.NewSelect().Model((*db.Throttle)(nil)).Column("failures").Where("key IN (?)", bun.In([]string{keys[0].Name, keys[1].Name})).
+			Order("key").Scan(ctx, &got); err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	a, err := l.Begin(ctx, keys...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cleared, ok := a.SucceededClause(d, db.LockedUser)
+	if !ok {
+		t.Fatal("no clause for password keys")
+	}
+	if got := failures(t); len(got) != 2 || got[0] != 1 || got[1] != 1 {
+		t.Fatalf("counted in advance: %v", got)
+	}
+
+	// The user's row is locked by another transaction: the statement waits
+	// for it without holding a counter row.
+	held, err := d.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Rollback()
+	if err := d.LockUser(ctx, held, uid); err != nil {
+		t.Fatal(err)
+	}
+	type created struct {
+		s   *session.Session
+		err error
+	}
+	done := make(chan created, 1)
+	go func() {
+		_, s, err := m.Create(ctx, d, session.Spec{UserID: uid, Level: db.LevelPending, Method: "totp"}, db.LockUserClause(d, uid), cleared)
+		done <- created{s, err}
+	}()
+	waiting := false
+	for i := 0; i < 200 && !waiting; i++ {
+		if err := d.NewRaw(`SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'WITH "locked_user"%')`).
+			Scan(ctx, &waiting); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if !waiting {
+		t.Fatal("the statement did not wait for the user's lock")
+	}
+	probe, err := d.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := probe.NewRaw(`SELECT count(*) FROM (SELECT 1 FROM throttles WHERE key IN (?) FOR UPDATE NOWAIT) x`,
+		bun.In([]string{keys[0].Name, keys[1].Name})).Scan(ctx, &n); err != nil || n != 2 {
+		t.Fatalf("counter rows while the statement waits for the user: %d locked by it? %v", n, err)
+	}
+	probe.Rollback()
+	select {
+	case got := <-done:
+		t.Fatalf("the statement ran while the user was locked: %+v", got)
+	default:
+	}
+	if got := failures(t); got[0] != 1 || got[1] != 1 {
+		t.Fatalf("counters reset before the statement ran: %v", got)
+	}
+	if err := held.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	got := <-done
+	if got.err != nil || got.s.ID == 0 {
+		t.Fatalf("create: %+v", got)
+	}
+	if f := failures(t); f[0] != 0 || f[1] != 0 {
+		t.Fatalf("counters after the statement: %v, want reset", f)
+	}
+
+	// A user that is gone: nothing is written.
+	now := c.Now()
+	gone := &db.User{Username: "gone", UsernameKey: "gone", PasswordHash: "x", CreatedAt: now, UpdatedAt: now, PasswordChangedAt: now}
+	if _, err := d.NewInsert().Model(gone).Returning("id").Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.NewDelete().Model(gone).WherePK().Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if a, err = l.Begin(ctx, keys...); err != nil {
+		t.Fatal(err)
+	}
+	cleared, _ = a.SucceededClause(d, db.LockedUser)
+	if _, _, err := m.Create(ctx, d, session.Spec{UserID: gone.ID, Level: db.LevelPending}, db.LockUserClause(d, gone.ID), cleared); !errors.Is(err, db.ErrNotFound) {
+		t.Fatalf("user gone: %v, want ErrNotFound", err)
+	}
+	if f := failures(t); f[0] != 1 || f[1] != 1 {
+		t.Fatalf("counters after a failed statement: %v, want kept", f)
+	}
+	if n, err := d.NewSelect().Model((*session.Session)(nil)).Where("user_id = ?", gone.ID).Count(ctx); err != nil || n != 0 {
+		t.Fatalf("sessions of the user gone: %d %v", n, err)
+	}
+
+	// A window key needs a statement of its own.
+	w, err := l.Begin(ctx, ratelimit.IPCodeKey("192.0.2.1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := w.SucceededClause(d, db.LockedUser); ok {
+		t.Fatal("a clause for a window key")
+	}
 }

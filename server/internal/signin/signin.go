@@ -355,7 +355,7 @@ func (s *Service) password(ctx context.Context, c Client, username, password str
 	// Only the console can enrol: another client is told to, and gets
 	// nothing.
 	enrollOnly := spec.Level == db.LevelEnroll && c.Kind != "" && c.Kind != db.KindConsole
-	err = s.DB.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+	inTx := func(ctx context.Context, tx bun.Tx) error {
 		if err := s.DB.LockUser(ctx, tx, u.ID); err != nil {
 			return err
 		}
@@ -394,7 +394,14 @@ func (s *Service) password(ctx context.Context, c Client, username, password str
 			return err
 		}
 		return nil
-	})
+	}
+	done := false
+	if s.atOnce(c, u, spec, rehash) {
+		done, err = s.startAtOnce(ctx, spec, attempt, res)
+	}
+	if !done && err == nil {
+		err = s.DB.Tx(ctx, inTx)
+	}
 	if err != nil {
 		s.CancelAttempt(ctx, attempt)
 		return nil, err
@@ -414,6 +421,30 @@ func (s *Service) password(ctx context.Context, c Client, username, password str
 		}
 	}
 	return res, nil
+}
+
+// atOnce reports whether the writes of a right password can take one
+// statement (startAtOnce): on PostgreSQL, when the sign-in goes on to a
+// second step and nothing else changes (no hash to replace, no session to
+// end, no language to record, no code to mail).
+func (s *Service) atOnce(c Client, u *db.User, spec session.Spec, rehash string) bool {
+	return s.DB.Kind == db.Postgres && spec.Level == db.LevelPending && spec.Method != api.MethodEmail &&
+		rehash == "" && c.Replace == "" && (c.Lang == "" || c.Lang == u.Language)
+}
+
+// startAtOnce does what the transaction of a right password does (the
+// user's lock, the attempt's success, the pending session) in one
+// statement, its own transaction: one round trip instead of five
+// (BEGIN, three statements, COMMIT), which were a large part of
+// PostgreSQL's cost of a sign-in. done is false, with nothing written,
+// when the attempt needs more than one statement to succeed.
+func (s *Service) startAtOnce(ctx context.Context, spec session.Spec, attempt *ratelimit.Attempt, res *Result) (done bool, err error) {
+	cleared, ok := attempt.SucceededClause(s.DB, db.LockedUser)
+	if !ok {
+		return false, nil
+	}
+	res.Token, res.Session, err = s.Sessions.Create(ctx, s.DB, spec, db.LockUserClause(s.DB, spec.UserID), cleared)
+	return err == nil, err
 }
 
 // undoMail takes back a code mail that could not be delivered: no
