@@ -240,7 +240,7 @@ func TestCreateWithClauses(t *testing.T) {
 	failures := func(t *testing.T) []int {
 		t.Helper()
 		var got []int
-		if err := d.NewSelect().Model((*db.Throttle)(nil)).Column("failures").Where("key IN (?)", bun.In([]string{keys[0].Name, keys[1].Name})).
+		if err := d.NewSelect().Model((*db.Throttle)(nil)).Column("failures").Where("key IN (?)", bun.List([]string{keys[0].Name, keys[1].Name})).
 			Order("key").Scan(ctx, &got); err != nil {
 			t.Fatal(err)
 		}
@@ -294,7 +294,7 @@ func TestCreateWithClauses(t *testing.T) {
 	}
 	var n int
 	if err := probe.NewRaw(`SELECT count(*) FROM (SELECT 1 FROM throttles WHERE key IN (?) FOR UPDATE NOWAIT) x`,
-		bun.In([]string{keys[0].Name, keys[1].Name})).Scan(ctx, &n); err != nil || n != 2 {
+		bun.List([]string{keys[0].Name, keys[1].Name})).Scan(ctx, &n); err != nil || n != 2 {
 		t.Fatalf("counter rows while the statement waits for the user: %d locked by it? %v", n, err)
 	}
 	probe.Rollback()
