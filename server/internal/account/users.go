@@ -357,6 +357,32 @@ func (s *Service) SetLastLogin(ctx context.Context, idb bun.IDB, u *db.User, eve
 	return nil
 }
 
+// SetLastLoginAfter is SetLastLogin in the statement that runs the clause
+// promote (PostgreSQL only; session.Manager.PromoteClause): the event and
+// the time are written only when the clause returns a row, and ok reports
+// whether it did. When it did not, the statement wrote nothing.
+func (s *Service) SetLastLoginAfter(ctx context.Context, idb bun.IDB, u *db.User, event *db.Event, promote db.Clause) (ok bool, err error) {
+	now := s.clock.Now()
+	q := idb.NewUpdate().Model((*db.User)(nil)).Set("last_login_at = ?", db.Arg(1)).Where("id = ?", db.Arg(2)).
+		Where("EXISTS (SELECT 1 FROM ?)", bun.Ident(promote.Name))
+	args := []any{now, u.ID}
+	pq, pargs := promote.Build(len(args) + 1)
+	q, args = q.With(promote.Name, pq), append(args, pargs...)
+	if event != nil {
+		ins, iargs := db.InsertSelect(idb, "events", promote.Name, len(args)+1, event.Columns()...)
+		q, args = q.With("new_events", ins), append(args, iargs...)
+	}
+	res, err := q.Conn(db.Prepared(idb, args...)).Exec(ctx)
+	if err != nil {
+		return false, fmt.Errorf("record sign-in of user %d: %w", u.ID, err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return false, err
+	}
+	u.LastLoginAt = &now
+	return true, nil
+}
+
 // SetEmail replaces u's email and email-verification flag.
 func (s *Service) SetEmail(ctx context.Context, idb bun.IDB, u *db.User, email string, verification bool) error {
 	email = strings.TrimSpace(email)

@@ -8,9 +8,11 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"twofold/server/internal/audit"
 	"twofold/server/internal/config"
 	"twofold/server/internal/db"
 	"twofold/server/internal/servertest"
+	"twofold/server/internal/session"
 	"twofold/server/internal/testdb"
 	"twofold/shared/api"
 )
@@ -123,9 +125,9 @@ func BenchmarkFullSignIn(b *testing.B) {
 // maxSignInStatements bounds the SQL statements of a full TOTP sign-in
 // (password step and code step together, without BEGIN and COMMIT), by
 // engine: on PostgreSQL each is a round trip, and the password step's
-// writes are one statement (signin's startAtOnce); on SQLite each is
-// parsed (issue 13).
-var maxSignInStatements = map[db.Kind]int{db.SQLite: 11, db.Postgres: 10}
+// writes are one statement (signin's startAtOnce), so are the code step's
+// last three (promoteAtOnce); on SQLite each is parsed (issue 13).
+var maxSignInStatements = map[db.Kind]int{db.SQLite: 11, db.Postgres: 9}
 
 // TestFullSignInStatements: a full TOTP sign-in through the router runs at
 // most maxSignInStatements statements on either engine, every time, each
@@ -177,5 +179,118 @@ func TestFullSignInStatements(t *testing.T) {
 					most, strings.Join(pw, "\n"), strings.Join(vf, "\n"))
 			}
 		}
+	})
+}
+
+// TestPromoteAtOnce: the end of a TOTP sign-in (the pending session turned
+// into the full one, the sign-in event, the last sign-in time) writes one
+// event and the time exactly once, whether it takes one statement
+// (PostgreSQL, signin's promoteAtOnce) or the usual way: a pending session
+// holding a security-key challenge cannot be promoted in place, and the
+// one statement then writes nothing before the usual way runs. On
+// PostgreSQL, the statement also writes nothing when the pending session
+// is gone.
+func TestPromoteAtOnce(t *testing.T) {
+	t.Parallel()
+	testdb.Engines(t, func(t *testing.T, url string) {
+		e := servertest.Start(t, url, servertest.Options{})
+		ctx := context.Background()
+		c := e.NewClient()
+		c.Login(admin, servertest.AdminPassword)
+		en := enable(t, e, c, nil)
+		var uid int64
+		if err := e.Server.DB.NewSelect().Table("users").Column("id").Where("username = ?", admin).Scan(ctx, &uid); err != nil {
+			t.Fatal(err)
+		}
+		logins := func(t *testing.T) int {
+			t.Helper()
+			n, err := e.Server.DB.NewSelect().Model((*db.Event)(nil)).Where("user_id = ?", uid).Where("type = ?", audit.Login).Count(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return int(n)
+		}
+		pendingID := func(t *testing.T, v *servertest.Client) int64 {
+			t.Helper()
+			var id int64
+			if err := e.Server.DB.NewSelect().Table("sessions").Column("id").
+				Where("token_hash = ?", session.HashToken(v.SessionCookie().Value)).Scan(ctx, &id); err != nil {
+				t.Fatal(err)
+			}
+			return id
+		}
+		for _, challenge := range []bool{false, true} {
+			e.Clock.Advance(30 * time.Second)
+			before := logins(t)
+			v := loginTOTP(t, e, admin, servertest.AdminPassword)
+			pending := v.SessionCookie().Value
+			id := pendingID(t, v)
+			if challenge {
+				now := e.Clock.Now()
+				ch := &db.PasskeyChallenge{SessionID: &id, Purpose: "login", Data: "{}", CreatedAt: now, ExpiresAt: now.Add(time.Minute)}
+				if _, err := e.Server.DB.NewInsert().Model(ch).Exec(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+			e.Clock.Advance(time.Second)
+			v.Must(200, "POST", api.PathVerify, map[string]string{"code": code(t, en.secret, e.Clock.Now())})
+			if got := logins(t); got != before+1 {
+				t.Fatalf("challenge %v: %d sign-in events written, want 1", challenge, got-before)
+			}
+			var last time.Time
+			if err := e.Server.DB.NewSelect().Table("users").Column("last_login_at").Where("id = ?", uid).Scan(ctx, &last); err != nil || !last.Equal(e.Clock.Now()) {
+				t.Fatalf("challenge %v: last sign-in %v (%v), want %v", challenge, last, err, e.Clock.Now())
+			}
+			if full := v.SessionCookie().Value; full == pending {
+				t.Fatalf("challenge %v: the token did not change", challenge)
+			}
+			v.Must(200, "GET", api.PathAccount, nil)
+			if n, err := e.Server.DB.NewSelect().Model((*db.PasskeyChallenge)(nil)).Where("session_id = ?", id).Count(ctx); err != nil || n != 0 {
+				t.Fatalf("challenge %v: %d challenges left (%v)", challenge, n, err)
+			}
+		}
+
+		if e.Server.DB.Kind != db.Postgres {
+			return
+		}
+		// A pending session gone (ended meanwhile), or already full: the
+		// statement writes nothing.
+		e.Clock.Advance(30 * time.Second)
+		v := loginTOTP(t, e, admin, servertest.AdminPassword)
+		id := pendingID(t, v)
+		var u db.User
+		if err := e.Server.DB.NewSelect().Model(&u).Where("id = ?", uid).Scan(ctx); err != nil {
+			t.Fatal(err)
+		}
+		lastBefore := *u.LastLoginAt
+		for _, end := range []string{"full", "gone"} {
+			target := id
+			if end == "gone" {
+				if err := e.Server.Sessions.Delete(ctx, e.Server.DB, id); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				target = pendingID(t, c) // the full session of the first client
+			}
+			before := logins(t)
+			e.Clock.Advance(time.Second)
+			_, _, promote, err := e.Server.Sessions.PromoteClause(e.Server.DB, target, session.Spec{UserID: uid, Level: db.LevelFull})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ok, err := e.Server.Users.SetLastLoginAfter(ctx, e.Server.DB, &u, e.Server.Audit.Event(uid, audit.Login, audit.Origin{}, ""), promote)
+			if ok || err != nil {
+				t.Fatalf("%s: promoted %v, %v", end, ok, err)
+			}
+			var last time.Time
+			if err := e.Server.DB.NewSelect().Table("users").Column("last_login_at").Where("id = ?", uid).Scan(ctx, &last); err != nil || !last.Equal(lastBefore) {
+				t.Fatalf("%s: last sign-in %v (%v), want %v", end, last, err, lastBefore)
+			}
+			if got := logins(t); got != before {
+				t.Fatalf("%s: %d sign-in events written, want none", end, got-before)
+			}
+		}
+		// The full session was left as it was.
+		c.Must(200, "GET", api.PathAccount, nil)
 	})
 }

@@ -80,6 +80,23 @@ func InsertValues(q *bun.InsertQuery, first int, cols ...Column) (*bun.InsertQue
 	return q, args
 }
 
+// InsertSelect is an insert of one row into table for each row of from
+// (a WITH clause of the same statement, PostgreSQL): INSERT ... SELECT,
+// each column's value from a placeholder, from Arg(first) on. It returns
+// the values in order.
+func InsertSelect(idb bun.IDB, table, from string, first int, cols ...Column) (bun.Query, []any) {
+	names := make([]string, len(cols))
+	values := make([]string, len(cols))
+	args := make([]any, len(cols))
+	for i, c := range cols {
+		names[i] = strconv.Quote(c.Name)
+		values[i] = string(Arg(first + i))
+		args[i] = c.Value
+	}
+	return idb.NewRaw("INSERT INTO ? ("+strings.Join(names, ", ")+") SELECT "+strings.Join(values, ", ")+" FROM ?",
+		bun.Ident(table), bun.Ident(from)), args
+}
+
 // UpdateValues makes q (an update) set each column from a placeholder,
 // from Arg(first) on, and returns the values in order.
 func UpdateValues(q *bun.UpdateQuery, first int, cols ...Column) (*bun.UpdateQuery, []any) {

@@ -153,13 +153,8 @@ func (m *Manager) Promote(ctx context.Context, idb bun.IDB, id int64, n Spec) (s
 	if err != nil {
 		return "", nil, err
 	}
-	s.ID = id
-	q, args := db.UpdateValues(idb.NewUpdate().Model(s), 1, s.Columns()...)
-	args = append(args, id, db.LevelPending)
-	res, err := q.Where("?TableAlias.id = ?", db.Arg(len(args)-1)).Where("?TableAlias.level = ?", db.Arg(len(args))).
-		Where("NOT EXISTS (SELECT 1 FROM email_challenges e WHERE e.session_id = ?TableAlias.id)").
-		Where("NOT EXISTS (SELECT 1 FROM passkey_challenges p WHERE p.session_id = ?TableAlias.id)").
-		Conn(db.Prepared(idb, args...)).Exec(ctx)
+	q, args := promoteInPlace(idb, s, id, 1)
+	res, err := q.Conn(db.Prepared(idb, args...)).Exec(ctx)
 	if err != nil {
 		return "", nil, fmt.Errorf("start session %d: %w", id, err)
 	}
@@ -175,6 +170,38 @@ func (m *Manager) Promote(ctx context.Context, idb bun.IDB, id int64, n Spec) (s
 		return "", nil, db.ErrNotFound
 	}
 	return m.Create(ctx, idb, n)
+}
+
+// Promoted names PromoteClause's clause.
+const Promoted = "promoted_session"
+
+// PromoteClause is Promote's usual case as a WITH clause (db.Clause,
+// PostgreSQL only), named Promoted: the pending session id turned in place
+// into the session n describes, returning its id. It returns no row when
+// the session is gone, used already, or holds a challenge; then nothing
+// was promoted, and Promote does the rest. The token and session returned
+// are the new session's once the clause has returned its row.
+func (m *Manager) PromoteClause(idb bun.IDB, id int64, n Spec) (string, *Session, db.Clause, error) {
+	token, s, err := m.build(n)
+	if err != nil {
+		return "", nil, db.Clause{}, err
+	}
+	return token, s, db.Clause{Name: Promoted, Build: func(first int) (bun.Query, []any) {
+		q, args := promoteInPlace(idb, s, id, first)
+		return q.Returning("?TableAlias.id"), args
+	}}, nil
+}
+
+// promoteInPlace turns the pending session id into s (s.ID is set to id)
+// unless it holds a challenge: its placeholders are from Arg(first) on.
+func promoteInPlace(idb bun.IDB, s *Session, id int64, first int) (*bun.UpdateQuery, []any) {
+	s.ID = id
+	q, args := db.UpdateValues(idb.NewUpdate().Model(s), first, s.Columns()...)
+	args = append(args, id, db.LevelPending)
+	last := first + len(args) - 1
+	return q.Where("?TableAlias.id = ?", db.Arg(last-1)).Where("?TableAlias.level = ?", db.Arg(last)).
+		Where("NOT EXISTS (SELECT 1 FROM email_challenges e WHERE e.session_id = ?TableAlias.id)").
+		Where("NOT EXISTS (SELECT 1 FROM passkey_challenges p WHERE p.session_id = ?TableAlias.id)"), args
 }
 
 // build makes a new session and its token from n.

@@ -477,6 +477,11 @@ func (s *Service) start(ctx context.Context, tx bun.Tx, c Client, u *db.User, sp
 			return err
 		}
 	}
+	if pending != 0 {
+		if done, err := s.promoteAtOnce(ctx, tx, c, u, spec, pending, res); done || err != nil {
+			return err
+		}
+	}
 	var token string
 	var sess *session.Session
 	var err error
@@ -492,12 +497,8 @@ func (s *Service) start(ctx context.Context, tx bun.Tx, c Client, u *db.User, sp
 	if spec.Level != db.LevelFull {
 		return nil
 	}
-	detail := ""
-	if spec.Device != "" {
-		detail = spec.Device
-	}
-	login := s.Audit.Event(u.ID, audit.Login, c.Origin, detail)
-	if spec.Kind == db.KindRustDesk && (spec.ClientID != "" || spec.ClientUUID != "") {
+	login := s.Audit.Event(u.ID, audit.Login, c.Origin, spec.Device)
+	if knownClient(spec) {
 		k := &db.KnownClient{UserID: u.ID, ClientHash: ClientHash(spec.ClientID, spec.ClientUUID), LastLoginAt: s.Clock.Now()}
 		q, args := db.InsertValues(tx.NewInsert().Model(k), 1, db.Column{Name: "user_id", Value: k.UserID},
 			db.Column{Name: "client_hash", Value: k.ClientHash}, db.Column{Name: "last_login_at", Value: k.LastLoginAt})
@@ -507,6 +508,34 @@ func (s *Service) start(ctx context.Context, tx bun.Tx, c Client, u *db.User, sp
 		}
 	}
 	return s.Users.SetLastLogin(ctx, tx, u, login)
+}
+
+// knownClient reports whether a full sign-in of spec records a RustDesk
+// client as known.
+func knownClient(spec session.Spec) bool {
+	return spec.Kind == db.KindRustDesk && (spec.ClientID != "" || spec.ClientUUID != "")
+}
+
+// promoteAtOnce completes a full sign-in from the pending session in one
+// statement on PostgreSQL: the session promoted in place, the sign-in
+// event and the last sign-in time, where start takes two (and the round
+// trip between them). done is false, with nothing written, when it does
+// not apply or when the pending session cannot be promoted in place
+// (start then goes the usual way).
+func (s *Service) promoteAtOnce(ctx context.Context, tx bun.Tx, c Client, u *db.User, spec session.Spec, pending int64, res *Result) (done bool, err error) {
+	if s.DB.Kind != db.Postgres || spec.Level != db.LevelFull || knownClient(spec) {
+		return false, nil
+	}
+	token, sess, promote, err := s.Sessions.PromoteClause(tx, pending, spec)
+	if err != nil {
+		return false, err
+	}
+	ok, err := s.Users.SetLastLoginAfter(ctx, tx, u, s.Audit.Event(u.ID, audit.Login, c.Origin, spec.Device), promote)
+	if !ok || err != nil {
+		return false, err
+	}
+	res.Token, res.Session = token, sess
+	return true, nil
 }
 
 // KnownDevice is how long a browser or client that signed in as a user
