@@ -27,7 +27,7 @@ var ErrPasswordlessOff = errors.New("sign-in with a passkey alone is off for thi
 // code; the challenge is used once whatever the outcome.
 func (s *Service) CheckPasskey(ctx context.Context, tx bun.Tx, u *db.User, o audit.Origin, sessionID int64, a *sp.Assertion) (Outcome, error) {
 	var out Outcome
-	err := s.checkWith(ctx, tx, u, o, &out, func() (bool, string, error) {
+	err := s.checkWith(ctx, tx, u, o, &out, nil, func() (bool, string, error) {
 		key, err := s.Passkeys.VerifyAssertion(ctx, tx, u, sessionID, a)
 		if errors.Is(err, passkey.ErrInvalid) || errors.Is(err, passkey.ErrUnavailable) {
 			s.Logger.Info("security key refused", "user_id", u.ID, "cause", err.Error())
@@ -90,7 +90,7 @@ func (s *Service) passkeyLogin(ctx context.Context, c Client, binding []byte, a 
 		if err != nil {
 			return err
 		}
-		err = s.checkWith(ctx, tx, u, c.Origin, &out, func() (bool, string, error) {
+		err = s.checkWith(ctx, tx, u, c.Origin, &out, nil, func() (bool, string, error) {
 			key, err := s.Passkeys.FinishLogin(ctx, tx, u, binding, a)
 			if errors.Is(err, passkey.ErrInvalid) || errors.Is(err, passkey.ErrUnavailable) {
 				s.Logger.Info("passkey sign-in refused", "user_id", u.ID, "cause", err.Error())

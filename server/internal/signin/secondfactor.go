@@ -64,7 +64,16 @@ const notifyAfterFailures = 5
 // sessionID is the pending session of an email code.
 func (s *Service) Check(ctx context.Context, tx bun.Tx, u *db.User, o audit.Origin, kind CodeKind, sessionID int64, code string) (Outcome, error) {
 	var out Outcome
-	return out, s.check(ctx, tx, u, o, &out, code, func(c string) (bool, string, error) {
+	// A TOTP code: the user's lock and the secret in one statement.
+	var locked *totp.Locked
+	var lock func() error
+	if kind == TFA && validate.IsDigits(validate.NormalizeCode(code), totp.Digits) {
+		lock = func() (err error) {
+			locked, err = s.TOTP.LoadLocked(ctx, tx, u.ID)
+			return err
+		}
+	}
+	return out, s.check(ctx, tx, u, o, &out, code, lock, func(c string) (bool, string, error) {
 		switch kind {
 		case EmailCode:
 			ok, err := s.Email.Verify(ctx, tx, sessionID, c)
@@ -78,7 +87,7 @@ func (s *Service) Check(ctx context.Context, tx bun.Tx, u *db.User, o audit.Orig
 			return ok, "email", err
 		default:
 			if validate.IsDigits(c, totp.Digits) {
-				res, err := s.TOTP.Verify(ctx, tx, u.ID, c)
+				res, err := s.TOTP.VerifyLocked(ctx, tx, u.ID, locked, c)
 				out.ClockSkew = res.ClockBehind
 				return res.OK, "", err
 			}
@@ -96,7 +105,7 @@ func (s *Service) Check(ctx context.Context, tx bun.Tx, u *db.User, o audit.Orig
 func (s *Service) Confirm(ctx context.Context, tx bun.Tx, u *db.User, o audit.Origin, code string) (Outcome, *totp.Confirmed, error) {
 	var out Outcome
 	var conf *totp.Confirmed
-	err := s.check(ctx, tx, u, o, &out, code, func(c string) (bool, string, error) {
+	err := s.check(ctx, tx, u, o, &out, code, nil, func(c string) (bool, string, error) {
 		var res totp.Result
 		var err error
 		conf, res, err = s.TOTP.Enable(ctx, tx, u.ID, c)
@@ -107,14 +116,15 @@ func (s *Service) Confirm(ctx context.Context, tx bun.Tx, u *db.User, o audit.Or
 }
 
 // check runs verify (which gets the normalised code) under the limits and
-// settles them within tx.
-func (s *Service) check(ctx context.Context, tx bun.Tx, u *db.User, o audit.Origin, out *Outcome, code string, verify func(code string) (bool, string, error)) error {
-	return s.checkWith(ctx, tx, u, o, out, func() (bool, string, error) { return verify(validate.NormalizeCode(code)) })
+// settles them within tx; lock is checkWith's.
+func (s *Service) check(ctx context.Context, tx bun.Tx, u *db.User, o audit.Origin, out *Outcome, code string, lock func() error, verify func(code string) (bool, string, error)) error {
+	return s.checkWith(ctx, tx, u, o, out, lock, func() (bool, string, error) { return verify(validate.NormalizeCode(code)) })
 }
 
 // checkWith runs verify under the second-factor limits and settles them
-// within tx.
-func (s *Service) checkWith(ctx context.Context, tx bun.Tx, u *db.User, o audit.Origin, out *Outcome, verify func() (bool, string, error)) (err error) {
+// within tx. lock takes the user's row lock (nil: db.LockUser), before
+// the counters are read.
+func (s *Service) checkWith(ctx context.Context, tx bun.Tx, u *db.User, o audit.Origin, out *Outcome, lock func() error, verify func() (bool, string, error)) (err error) {
 	method := "unknown" // refused before the code was looked at
 	if s.Metrics != nil {
 		defer func() {
@@ -134,7 +144,10 @@ func (s *Service) checkWith(ctx context.Context, tx bun.Tx, u *db.User, o audit.
 			s.Metrics.CodeCheck(method, result)
 		}()
 	}
-	if err := s.DB.LockUser(ctx, tx, u.ID); err != nil {
+	if lock == nil {
+		lock = func() error { return s.DB.LockUser(ctx, tx, u.ID) }
+	}
+	if err := lock(); err != nil {
 		return err
 	}
 	account, ip := ratelimit.AccountCodeKey(u.ID), ratelimit.IPCodeKey(o.IP)

@@ -2,6 +2,7 @@ package totp_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -104,4 +105,152 @@ func TestReplayRecordBoundToSecret(t *testing.T) {
 			t.Fatalf("the new secret's next code: %v %v (its replay record was moved)", res, err)
 		}
 	})
+}
+
+// TestLoadLocked: LoadLocked takes the user's row lock (it waits for a
+// transaction that holds it) and reads the secret in the same statement.
+// The row it read is the one of before the wait: when the transaction it
+// waited for used the code's step, or put a new secret in place, the code
+// it then checks is refused (the consuming UPDATE checks the row as it is
+// then), exactly as a replay. A user without a secret gets no match; a
+// user gone, db.ErrNotFound.
+func TestLoadLocked(t *testing.T) {
+	ctx := context.Background()
+	d := testdb.Open(t, testdb.Postgres(t))
+	c := clock.NewFake(time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC))
+	key, err := secrets.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := totp.New(key, c, "Twofold", time.Hour)
+	user := func(name string) int64 {
+		now := c.Now()
+		u := &db.User{Username: name, UsernameKey: name, PasswordHash: "x", CreatedAt: now, UpdatedAt: now, PasswordChangedAt: now}
+		if _, err := d.NewInsert().Model(u).Returning("id").Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		return u.ID
+	}
+	enable := func(tx bun.Tx, uid int64) []byte {
+		raw, err := totp.NewSecret()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Begin(ctx, tx, uid, raw); err != nil {
+			t.Fatal(err)
+		}
+		code, _ := totp.Code(raw, totp.Step(c.Now()), totp.Options{})
+		if _, res, err := s.Enable(ctx, tx, uid, code); err != nil || !res.OK {
+			t.Fatalf("enable: %v %v", res, err)
+		}
+		return raw
+	}
+	// verifyAfterWait runs LoadLocked while another transaction holds the
+	// user's lock and runs held in it, then checks code.
+	verifyAfterWait := func(t *testing.T, uid int64, code func() string, held func(tx bun.Tx)) totp.Result {
+		t.Helper()
+		holder, err := d.BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer holder.Rollback()
+		if err := d.LockUser(ctx, holder, uid); err != nil {
+			t.Fatal(err)
+		}
+		type result struct {
+			res totp.Result
+			err error
+		}
+		done := make(chan result, 1)
+		loaded := make(chan struct{})
+		go func() {
+			var r result
+			r.err = d.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+				l, err := s.LoadLocked(ctx, tx, uid)
+				close(loaded)
+				if err != nil {
+					return err
+				}
+				r.res, err = s.VerifyLocked(ctx, tx, uid, l, code())
+				return err
+			})
+			done <- r
+		}()
+		waiting := false
+		for i := 0; i < 200 && !waiting; i++ {
+			if err := d.NewRaw(`SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'WITH "locked_user"%')`).
+				Scan(ctx, &waiting); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		select {
+		case <-loaded:
+			t.Fatal("LoadLocked did not wait for the user's lock")
+		default:
+		}
+		if !waiting {
+			t.Fatal("LoadLocked is not waiting for a lock")
+		}
+		held(holder)
+		if err := holder.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		r := <-done
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+		return r.res
+	}
+
+	uid := user("u")
+	var raw []byte
+	if err := d.Tx(ctx, func(ctx context.Context, tx bun.Tx) error { raw = enable(tx, uid); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	c.Advance(30 * time.Second)
+	now := func() string { code, _ := totp.Code(raw, totp.Step(c.Now()), totp.Options{}); return code }
+	// Nothing changed meanwhile: the code is right.
+	if res := verifyAfterWait(t, uid, now, func(bun.Tx) {}); !res.OK {
+		t.Fatalf("a right code after the wait: %+v", res)
+	}
+	// The transaction waited for used the code's step.
+	c.Advance(30 * time.Second)
+	if res := verifyAfterWait(t, uid, now, func(tx bun.Tx) {
+		if res, err := s.Verify(ctx, tx, uid, now()); err != nil || !res.OK {
+			t.Fatalf("the holder's code: %+v %v", res, err)
+		}
+	}); res.OK {
+		t.Fatal("a code whose step was used while LoadLocked waited was accepted")
+	}
+	// The transaction waited for put a new secret in place: a code of the
+	// old secret (the one read), of a step not used yet, is refused.
+	c.Advance(30 * time.Second)
+	old := raw
+	next := func() string { code, _ := totp.Code(old, totp.Step(c.Now())+1, totp.Options{}); return code }
+	if res := verifyAfterWait(t, uid, next, func(tx bun.Tx) { raw = enable(tx, uid) }); res.OK {
+		t.Fatal("a code of the secret replaced while LoadLocked waited was accepted")
+	}
+	c.Advance(30 * time.Second)
+	if res := verifyAfterWait(t, uid, now, func(bun.Tx) {}); !res.OK {
+		t.Fatalf("the new secret's code: %+v", res)
+	}
+	// No secret; no user.
+	other := user("v")
+	err = d.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		l, err := s.LoadLocked(ctx, tx, other)
+		if err != nil {
+			return err
+		}
+		if res, err := s.VerifyLocked(ctx, tx, other, l, "123456"); err != nil || res.OK {
+			t.Fatalf("no secret: %+v %v", res, err)
+		}
+		if _, err := s.LoadLocked(ctx, tx, other+1000); !errors.Is(err, db.ErrNotFound) {
+			t.Fatalf("a user gone: %v, want ErrNotFound", err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }

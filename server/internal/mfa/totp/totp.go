@@ -24,6 +24,7 @@ import (
 	"github.com/pquerna/otp"
 	"github.com/pquerna/otp/hotp"
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
 
 	"twofold/server/internal/clock"
 	"twofold/server/internal/db"
@@ -373,8 +374,62 @@ func (s *Service) Verify(ctx context.Context, idb bun.IDB, userID int64, code st
 	if errors.Is(err, errNoSecret) {
 		return Result{}, nil
 	}
-	if err != nil || row.Secret == nil || row.EnabledAt == nil {
+	if err != nil {
 		return Result{}, err
+	}
+	return s.verify(ctx, idb, userID, row, code)
+}
+
+// Locked is a user's TOTP row read with the user's row lock (LoadLocked).
+type Locked struct {
+	row *db.TOTPSecret // nil: none
+}
+
+// LoadLocked takes the user's row lock within tx (db.LockUser) and reads
+// the user's TOTP row for VerifyLocked: on PostgreSQL in one statement,
+// one round trip less. Its row is the one of when the statement began,
+// before a wait for the lock: a step is consumed only while the secret is
+// still the one read and the step is newer than the last one used, which
+// the consuming UPDATE checks on the row as it is then, so a row changed
+// meanwhile (a parallel sign-in, a new secret) makes the code fail, as a
+// replay. It returns db.ErrNotFound when the user does not exist.
+func (s *Service) LoadLocked(ctx context.Context, tx bun.Tx, userID int64) (*Locked, error) {
+	if tx.Dialect().Name() != dialect.PG {
+		// SQLite's immediate transactions hold the database's write lock.
+		row, err := s.load(ctx, tx, userID)
+		if errors.Is(err, errNoSecret) {
+			return &Locked{}, nil
+		}
+		return &Locked{row: row}, err
+	}
+	lock, args := db.LockUserClause(tx, userID).Build(1)
+	var rows []db.TOTPSecret
+	err := tx.NewSelect().With(db.LockedUser, lock).TableExpr("?", bun.Ident(db.LockedUser)).
+		ColumnExpr("t.*").Join("LEFT JOIN totp_secrets AS t ON t.user_id = ?", bun.Ident(db.LockedUser+".id")).
+		Conn(db.Prepared(tx, args...)).Scan(ctx, &rows)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("lock user %d and load its totp secret: %w", userID, err)
+	case len(rows) == 0:
+		return nil, db.ErrNotFound
+	case rows[0].UserID == 0:
+		return &Locked{}, nil
+	}
+	return &Locked{row: &rows[0]}, nil
+}
+
+// VerifyLocked is Verify with the row LoadLocked read.
+func (s *Service) VerifyLocked(ctx context.Context, idb bun.IDB, userID int64, l *Locked, code string) (Result, error) {
+	if l.row == nil {
+		return Result{}, nil
+	}
+	return s.verify(ctx, idb, userID, l.row, code)
+}
+
+// verify checks code against row and consumes its step (Verify).
+func (s *Service) verify(ctx context.Context, idb bun.IDB, userID int64, row *db.TOTPSecret, code string) (Result, error) {
+	if row.Secret == nil || row.EnabledAt == nil {
+		return Result{}, nil
 	}
 	raw, err := s.key.Open(row.Secret, secretLoc(userID))
 	if err != nil {
