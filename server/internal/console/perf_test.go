@@ -126,7 +126,8 @@ func BenchmarkFullSignIn(b *testing.B) {
 // (password step and code step together, without BEGIN and COMMIT), by
 // engine: on PostgreSQL each is a round trip, and the password step's
 // writes are one statement (signin's startAtOnce), so are the code step's
-// last three (promoteAtOnce); on SQLite each is parsed (issue 13).
+// last three (promoteAtOnce), and its lock and the TOTP secret's read
+// (totp.LoadLocked); on SQLite each is parsed (issue 13).
 var maxSignInStatements = map[db.Kind]int{db.SQLite: 11, db.Postgres: 8}
 
 // TestFullSignInStatements: a full TOTP sign-in through the router runs at
