@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -230,26 +231,24 @@ func (db *DB) Tx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) er
 // IsForeignKeyViolation reports whether err is a foreign-key violation
 // (a row refers to one that is gone).
 func IsForeignKeyViolation(err error) bool {
-	var pgErr pgdriver.Error
-	if errors.As(err, &pgErr) {
-		return pgErr.Field('C') == "23503"
-	}
-	var sqErr *sqlite.Error
-	if errors.As(err, &sqErr) {
-		return sqErr.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
-	}
-	return false
+	return violates(err, "23503", sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY)
 }
 
 // IsUniqueViolation reports whether err is a unique-constraint violation.
 func IsUniqueViolation(err error) bool {
+	return violates(err, "23505", sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
+}
+
+// violates reports whether err is PostgreSQL's error pgCode (SQLSTATE) or
+// one of SQLite's extended codes.
+func violates(err error, pgCode string, sqliteCodes ...int) bool {
 	var pgErr pgdriver.Error
 	if errors.As(err, &pgErr) {
-		return pgErr.Field('C') == "23505"
+		return pgErr.Field('C') == pgCode
 	}
 	var sqErr *sqlite.Error
 	if errors.As(err, &sqErr) {
-		return sqErr.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || sqErr.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+		return slices.Contains(sqliteCodes, sqErr.Code())
 	}
 	return false
 }

@@ -260,14 +260,7 @@ func TestCreateWithClauses(t *testing.T) {
 
 	// The user's row is locked by another transaction: the statement waits
 	// for it without holding a counter row.
-	held, err := d.BeginTx(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer held.Rollback()
-	if err := d.LockUser(ctx, held, uid); err != nil {
-		t.Fatal(err)
-	}
+	held := testdb.HoldUserLock(t, d, uid)
 	type created struct {
 		s   *session.Session
 		err error
@@ -277,17 +270,7 @@ func TestCreateWithClauses(t *testing.T) {
 		_, s, err := m.Create(ctx, d, session.Spec{UserID: uid, Level: db.LevelPending, Method: "totp"}, db.LockUserClause(d, uid), cleared)
 		done <- created{s, err}
 	}()
-	waiting := false
-	for i := 0; i < 200 && !waiting; i++ {
-		if err := d.NewRaw(`SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'WITH "locked_user"%')`).
-			Scan(ctx, &waiting); err != nil {
-			t.Fatal(err)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	if !waiting {
-		t.Fatal("the statement did not wait for the user's lock")
-	}
+	held.AwaitWaiter(t)
 	probe, err := d.BeginTx(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -348,4 +331,19 @@ func TestCreateWithClauses(t *testing.T) {
 	if _, ok := w.SucceededClause(d, db.LockedUser); ok {
 		t.Fatal("a clause for a window key")
 	}
+}
+
+// TestCreateForAUserGone: a session for a user that does not exist is
+// db.ErrNotFound on both engines (the foreign key), and nothing is stored.
+func TestCreateForAUserGone(t *testing.T) {
+	testdb.Engines(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		d, _, m, uid := setup(t, url)
+		if _, _, err := m.Create(ctx, d, session.Spec{UserID: uid + 1000, Level: db.LevelFull}); !errors.Is(err, db.ErrNotFound) {
+			t.Fatalf("create for a user gone: %v, want ErrNotFound", err)
+		}
+		if n, err := d.NewSelect().Model((*session.Session)(nil)).Count(ctx); err != nil || n != 0 {
+			t.Fatalf("sessions stored: %d %v", n, err)
+		}
+	})
 }

@@ -149,14 +149,7 @@ func TestLoadLocked(t *testing.T) {
 	// user's lock and runs held in it, then checks code.
 	verifyAfterWait := func(t *testing.T, uid int64, code func() string, held func(tx bun.Tx)) totp.Result {
 		t.Helper()
-		holder, err := d.BeginTx(ctx, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer holder.Rollback()
-		if err := d.LockUser(ctx, holder, uid); err != nil {
-			t.Fatal(err)
-		}
+		holder := testdb.HoldUserLock(t, d, uid)
 		type result struct {
 			res totp.Result
 			err error
@@ -176,23 +169,13 @@ func TestLoadLocked(t *testing.T) {
 			})
 			done <- r
 		}()
-		waiting := false
-		for i := 0; i < 200 && !waiting; i++ {
-			if err := d.NewRaw(`SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'WITH "locked_user"%')`).
-				Scan(ctx, &waiting); err != nil {
-				t.Fatal(err)
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
+		holder.AwaitWaiter(t)
 		select {
 		case <-loaded:
 			t.Fatal("LoadLocked did not wait for the user's lock")
 		default:
 		}
-		if !waiting {
-			t.Fatal("LoadLocked is not waiting for a lock")
-		}
-		held(holder)
+		held(holder.Tx)
 		if err := holder.Commit(); err != nil {
 			t.Fatal(err)
 		}
