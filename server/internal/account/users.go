@@ -7,6 +7,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -336,8 +337,7 @@ func (s *Service) SetLanguage(ctx context.Context, idb bun.IDB, u *db.User, lang
 // on SQLite, which has none, just before.
 func (s *Service) SetLastLogin(ctx context.Context, idb bun.IDB, u *db.User, event *db.Event) error {
 	now := s.clock.Now()
-	q := idb.NewUpdate().Model((*db.User)(nil)).Set("last_login_at = ?", db.Arg(1)).Where("id = ?", db.Arg(2))
-	args := []any{now, u.ID}
+	q, args := lastLoginQuery(idb, u, now)
 	switch {
 	case event != nil && s.db.Kind == db.Postgres:
 		// One prepared statement: the event's placeholders follow the
@@ -363,9 +363,8 @@ func (s *Service) SetLastLogin(ctx context.Context, idb bun.IDB, u *db.User, eve
 // whether it did. When it did not, the statement wrote nothing.
 func (s *Service) SetLastLoginAfter(ctx context.Context, idb bun.IDB, u *db.User, event *db.Event, promote db.Clause) (ok bool, err error) {
 	now := s.clock.Now()
-	q := idb.NewUpdate().Model((*db.User)(nil)).Set("last_login_at = ?", db.Arg(1)).Where("id = ?", db.Arg(2)).
-		Where("EXISTS (SELECT 1 FROM ?)", bun.Ident(promote.Name))
-	args := []any{now, u.ID}
+	q, args := lastLoginQuery(idb, u, now)
+	q = q.Where("EXISTS (SELECT 1 FROM ?)", bun.Ident(promote.Name))
 	pq, pargs := promote.Build(len(args) + 1)
 	q, args = q.With(promote.Name, pq), append(args, pargs...)
 	if event != nil {
@@ -381,6 +380,12 @@ func (s *Service) SetLastLoginAfter(ctx context.Context, idb bun.IDB, u *db.User
 	}
 	u.LastLoginAt = &now
 	return true, nil
+}
+
+// lastLoginQuery sets u's last sign-in to now: its placeholders are the
+// first two, args their values.
+func lastLoginQuery(idb bun.IDB, u *db.User, now time.Time) (q *bun.UpdateQuery, args []any) {
+	return idb.NewUpdate().Model((*db.User)(nil)).Set("last_login_at = ?", db.Arg(1)).Where("id = ?", db.Arg(2)), []any{now, u.ID}
 }
 
 // SetEmail replaces u's email and email-verification flag.

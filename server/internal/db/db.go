@@ -282,8 +282,7 @@ func (db *DB) LockUser(ctx context.Context, tx bun.Tx, userID int64) error {
 		return nil
 	}
 	var id int64
-	err := tx.NewSelect().Table("users").Column("id").Where("id = ?", Arg(1)).For("UPDATE").
-		Conn(Prepared(tx, userID)).Scan(ctx, &id)
+	err := lockUserQuery(tx, 1).Conn(Prepared(tx, userID)).Scan(ctx, &id)
 	if err != nil {
 		return NotFound(err, "lock user %d", userID)
 	}
@@ -308,6 +307,11 @@ const LockedUser = "locked_user"
 // order of LockUser holds.
 func LockUserClause(idb bun.IDB, userID int64) Clause {
 	return Clause{Name: LockedUser, Build: func(first int) (bun.Query, []any) {
-		return idb.NewSelect().Table("users").Column("id").Where("id = ?", Arg(first)).For("UPDATE"), []any{userID}
+		return lockUserQuery(idb, first), []any{userID}
 	}}
+}
+
+// lockUserQuery locks the row of the user whose id is Arg(first).
+func lockUserQuery(idb bun.IDB, first int) *bun.SelectQuery {
+	return idb.NewSelect().Table("users").Column("id").Where("id = ?", Arg(first)).For("UPDATE")
 }

@@ -358,10 +358,7 @@ func (l *Limiter) CheckCounts(ctx context.Context, idb bun.IDB, keys ...Key) (ma
 	if len(keys) == 0 {
 		return counts, nil
 	}
-	names := make([]string, len(keys))
-	for i, k := range keys {
-		names[i] = k.Name
-	}
+	names := keyNames(keys)
 	var rows []db.Throttle
 	if err := idb.NewSelect().Model(&rows).Where("key IN (?)", db.Args(1, len(names))).
 		Conn(db.Prepared(idb, toAny(names)...)).Scan(ctx); err != nil {
