@@ -1,6 +1,9 @@
 package db
 
-import "slices"
+import (
+	"slices"
+	"time"
+)
 
 // PreparedTexts returns the texts of d's prepared statements, sorted.
 func PreparedTexts(d *DB) []string {
@@ -13,3 +16,7 @@ func PreparedTexts(d *DB) []string {
 	slices.Sort(out)
 	return out
 }
+
+// SetWriterLinger sets how long SQLite's writer goroutine waits for the
+// next transaction (writerLinger), from its next wait on.
+func SetWriterLinger(d *DB, l time.Duration) { d.writes.linger.Store(int64(l)) }

@@ -15,13 +15,20 @@ import (
 // while the next holder waited to be scheduled, and every transaction paid
 // its own BEGIN and COMMIT (the commit writes each page it changed to the
 // WAL). So the transactions of this process queue, and one goroutine
-// (started when the queue fills, gone when it is empty) runs them back to
-// back:
+// (started when one is queued, gone once none has come for writerLinger)
+// runs them back to back:
 // alone when only one waits, otherwise up to maxBatch of them in one SQLite
 // transaction, each within a savepoint. An error of one undoes its own
 // writes (ROLLBACK TO its savepoint) and the others commit; callers learn
 // their outcome only once the transaction is committed, so no caller ever
 // acts on writes that were not.
+
+// writerLinger is how long the writer's goroutine waits for the next
+// transaction before it ends. A goroutine started for every transaction
+// that finds the queue empty (most of them, at a few sign-ins a second)
+// grows its stack again to SQLite's depth each time: 20 % of such a
+// transaction's time (BenchmarkSQLiteTxOneAtATime).
+const writerLinger = time.Second
 
 // maxBatch bounds the transactions committed together.
 const maxBatch = 32
@@ -32,8 +39,19 @@ type writeQueue struct {
 	mu      sync.Mutex
 	jobs    []*txJob
 	running bool
+	// wake tells the running goroutine, idle, that a transaction was
+	// queued (buffered: a wake sent before it waits is not lost).
+	wake chan struct{}
+	// linger is writerLinger in nanoseconds (shorter in tests).
+	linger atomic.Int64
 	// waiting counts queued transactions not yet started (WritersWaiting).
 	waiting atomic.Int64
+}
+
+func newWriteQueue() *writeQueue {
+	q := &writeQueue{wake: make(chan struct{}, 1)}
+	q.linger.Store(int64(writerLinger))
+	return q
 }
 
 // States of a txJob.
@@ -71,6 +89,11 @@ func (q *writeQueue) run(ctx context.Context, b *bun.DB, fn func(ctx context.Con
 	q.mu.Unlock()
 	if start {
 		go q.loop()
+	} else {
+		select {
+		case q.wake <- struct{}{}:
+		default:
+		}
 	}
 	t := time.NewTimer(writerWait)
 	defer t.Stop()
@@ -96,12 +119,27 @@ func (q *writeQueue) run(ctx context.Context, b *bun.DB, fn func(ctx context.Con
 	return j.err
 }
 
-// loop runs the queued transactions until none is left.
+// loop runs the queued transactions until none has come for q.linger.
 func (q *writeQueue) loop() {
+	var idle *time.Timer
 	for {
 		batch := q.next()
 		if len(batch) == 0 {
-			return
+			linger := time.Duration(q.linger.Load())
+			if idle == nil {
+				idle = time.NewTimer(linger)
+			} else {
+				idle.Reset(linger)
+			}
+			select {
+			case <-q.wake:
+				continue
+			case <-idle.C:
+			}
+			if q.stop() {
+				return
+			}
+			continue
 		}
 		if len(batch) == 1 {
 			runAlone(batch[0])
@@ -134,10 +172,18 @@ func (q *writeQueue) next() []*txJob {
 	if len(q.jobs) == 0 {
 		q.jobs = nil
 	}
-	if len(batch) == 0 {
-		q.running = false
-	}
 	return batch
+}
+
+// stop marks the queue idle and reports true when nothing is queued.
+func (q *writeQueue) stop() bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if len(q.jobs) > 0 {
+		return false
+	}
+	q.running = false
+	return true
 }
 
 // call runs j.fn, turning a panic into j's outcome.
