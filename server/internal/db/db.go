@@ -110,12 +110,17 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	// WAL lets readers run beside the writer; busy_timeout waits for the
 	// writer instead of failing; immediate transactions take the write lock
 	// at BEGIN, so read-then-write transactions never fail half-way with
-	// SQLITE_BUSY (STACK-NOTES.md).
+	// SQLITE_BUSY (STACK-NOTES.md). temp_store keeps the journals of the
+	// writer's savepoints (writer.go) in memory: SQLite spills them to a
+	// temporary file past 64 KiB otherwise, which a batch of transactions
+	// passes, and then opens that file and writes every journaled page to
+	// it.
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Add("_pragma", "temp_store(MEMORY)")
 	q.Set("_txlock", "immediate")
 	dsn := "file:" + path + "?" + q.Encode()
 	sqldb, err := sql.Open("sqlite", dsn)
