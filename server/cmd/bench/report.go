@@ -46,7 +46,7 @@ func checks(r *Report, def account.Params, slots int) []Check {
 		for _, c := range []int{8, 32} {
 			if p := find(r, e, "sign-in", c); p != nil {
 				out = append(out, Check{fmt.Sprintf("%s: sign-in at %d ≥ 85 %% of the argon2 limit", e, c),
-					fmt.Sprintf("%.0f %%", 100*p.LimitShare), p.LimitShare >= 0.85 && p.Failed == 0})
+					fmt.Sprintf("%.1f %%", 100*p.LimitShare), p.LimitShare >= 0.85 && p.Failed == 0})
 			}
 		}
 		if p := find(r, e, "sign-in", 32); p != nil {
