@@ -35,11 +35,13 @@ func writerGoroutines() int {
 // TestSQLiteWriterStaysBetweenTransactions: transactions one after the
 // other run on the same writer goroutine (not one started for each, which
 // regrows its stack every time), and that goroutine ends once no
-// transaction has come for its linger time.
+// transaction has come for its linger time; the next one starts another.
 func TestSQLiteWriterStaysBetweenTransactions(t *testing.T) {
 	ctx := context.Background()
 	d := testdb.Open(t, testdb.SQLite(t))
-	db.SetWriterLinger(d, 200*time.Millisecond)
+	// Long enough that a busy machine never ends the writer between two
+	// transactions of the loop below.
+	db.SetWriterLinger(d, time.Minute)
 	on := func(t *testing.T) string {
 		t.Helper()
 		var g string
@@ -57,10 +59,15 @@ func TestSQLiteWriterStaysBetweenTransactions(t *testing.T) {
 			t.Fatalf("transactions one after the other ran on goroutines %s and %s, want one writer", first, g)
 		}
 	}
-	deadline := time.Now().Add(5 * time.Second)
+	// The writer's next wait is a short one.
+	db.SetWriterLinger(d, 50*time.Millisecond)
+	if g := on(t); g != first {
+		t.Fatalf("transactions one after the other ran on goroutines %s and %s, want one writer", first, g)
+	}
+	deadline := time.Now().Add(10 * time.Second)
 	for writerGoroutines() > 0 {
 		if time.Now().After(deadline) {
-			t.Fatalf("the writer goroutine is still there 5 s after the last transaction (linger 200 ms)")
+			t.Fatalf("the writer goroutine is still there 10 s after the last transaction (linger 50 ms)")
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
