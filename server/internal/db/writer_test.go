@@ -92,35 +92,3 @@ func BenchmarkSQLiteTxOneAtATime(b *testing.B) {
 		}
 	}
 }
-
-// TestSQLiteConnectionSettings: every SQLite connection of the pool has
-// the settings db.Open gives it, among them temp_store = MEMORY, which
-// keeps the savepoints' journals of a batch of transactions off the disk.
-func TestSQLiteConnectionSettings(t *testing.T) {
-	ctx := context.Background()
-	d := testdb.Open(t, testdb.SQLite(t))
-	want := map[string]string{"journal_mode": "wal", "synchronous": "1", "foreign_keys": "1", "temp_store": "2", "busy_timeout": "10000"}
-	// Several connections at once, so that the pool opens more than one.
-	var conns []bun.Conn
-	for range 3 {
-		c, err := d.Conn(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		conns = append(conns, c)
-	}
-	for i, c := range conns {
-		for pragma, v := range want {
-			var got string
-			if err := c.QueryRowContext(ctx, "PRAGMA "+pragma).Scan(&got); err != nil {
-				t.Fatal(err)
-			}
-			if got != v {
-				t.Errorf("connection %d: PRAGMA %s = %s, want %s", i, pragma, got, v)
-			}
-		}
-	}
-	for _, c := range conns {
-		c.Close()
-	}
-}
