@@ -192,7 +192,7 @@ func openPostgres(ctx context.Context, dsn string) (*DB, error) {
 	opts := []pgdriver.Option{pgdriver.WithDSN(dsn), pgdriver.WithApplicationName("twofold"), genericPlans}
 	if local {
 		// PostgreSQL on this host, through its Unix socket: no TCP stack
-		// on either side of each round trip (a sign-in makes 18), and no
+		// on either side of each round trip (a sign-in makes 12), and no
 		// TLS, as libpq does (the socket's file permissions guard it;
 		// PostgreSQL offers no TLS there).
 		opts = append(opts, pgdriver.WithNetwork("unix"), pgdriver.WithAddr(socket), pgdriver.WithTLSConfig(nil))
