@@ -119,8 +119,9 @@ func unmarshal(body []byte, dst any, tolerant bool) *api.Error {
 	return syntaxProblem(err)
 }
 
-// scan reads every token of body: one JSON value, no duplicate names in
-// any object, no NUL in any string (names included), nothing after it.
+// scan reads every token of body: one JSON value other than null, no
+// duplicate names in any object, no NUL in any string (names included),
+// nothing after it.
 func scan(body []byte) *api.Error {
 	dec := jsontext.NewDecoder(bytes.NewReader(body),
 		jsontext.AllowDuplicateNames(false), jsontext.AllowInvalidUTF8(false))
@@ -136,6 +137,13 @@ func scan(body []byte) *api.Error {
 			return badRequest("The request body contains a NUL character.")
 		}
 		if dec.StackDepth() == 0 {
+			if tok.Kind() == 'n' {
+				// null for the whole body would leave dst as it is, as
+				// if it were {}: like any other value that is not an
+				// object, it is refused (a null member is still read as
+				// a member left out).
+				return badRequest("The request body must be a JSON object.")
+			}
 			break
 		}
 	}

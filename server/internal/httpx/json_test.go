@@ -164,6 +164,8 @@ func TestDecodeStrict(t *testing.T) {
 		{name: "array", body: `[1,2]`, new: login, status: 400, message: "must be a JSON object"},
 		{name: "string", body: `"alice"`, new: login, status: 400, message: "must be a JSON object"},
 		{name: "huge number", body: `1e999`, new: login, status: 400, message: "must be a JSON object"},
+		{name: "null", body: `null`, new: login, status: 400, message: "must be a JSON object"},
+		{name: "null with white space", body: " null\n", new: accountUpdate, status: 400, message: "must be a JSON object"},
 		{name: "wrong type", body: `{"username":1,"password":"x"}`, new: login,
 			status: 400, message: `The field "username" must be a string.`},
 		{name: "wrong type of a flag", body: `{"email":"","email_verification":"yes"}`, new: accountUpdate,
@@ -191,6 +193,10 @@ func TestDecodeStrict(t *testing.T) {
 	var step api.StepUp
 	if ae := decodeBody(t, "", &step, true, false); ae != nil || step != (api.StepUp{}) {
 		t.Fatalf("empty optional step-up: %v %+v", ae, step)
+	}
+	// null is not {}, even where every field is optional.
+	if ae := decodeBody(t, "null", &step, true, false); ae == nil || ae.Code != api.CodeBadRequest || !strings.Contains(ae.Message, "must be a JSON object") {
+		t.Fatalf("null as an optional step-up: %v", ae)
 	}
 	if ae := decodeBody(t, `{"x":1}`, &body, true, false); ae == nil || !strings.Contains(ae.Message, `Unknown field "x".`) {
 		t.Fatalf("unknown field in an optional body: %v", ae)

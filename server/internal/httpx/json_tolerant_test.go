@@ -49,6 +49,7 @@ func TestDecodeTolerant(t *testing.T) {
 			status: 400, message: `The field "autoLogin" must be true or false.`},
 		{name: "trailing data", body: `{"username":"a"} {}`, new: rustdesk, status: 400, message: "data after"},
 		{name: "empty", body: ``, new: rustdesk, status: 400, message: "empty"},
+		{name: "null", body: `null`, new: rustdesk, status: 400, message: "must be a JSON object"},
 		{name: "over 64 KiB", body: `{"username":"a","pad":"` + strings.Repeat("x", httpx.MaxBody) + `"}`, new: rustdesk,
 			status: 413, message: "64 KiB"},
 	}, true)
