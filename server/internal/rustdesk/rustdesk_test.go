@@ -199,6 +199,53 @@ func TestFixturesWithEmailVerification(t *testing.T) {
 	})
 }
 
+// TestEnrollmentRequired: a user who must set up TOTP (TWOFOLD_ENFORCE_2FA)
+// and has not is told to do it in the console, at the password step
+// without email verification, and after a right email code with it; the
+// client never gets a TOTP challenge it cannot answer, nor a token, and
+// the challenge ends.
+func TestEnrollmentRequired(t *testing.T) {
+	const enroll = "Two-factor authentication must be set up in the web console before signing in."
+	testdb.Engines(t, func(t *testing.T, url string) {
+		e := start(t, url, servertest.Options{Vars: map[string]string{config.EnvEnforce2FA: config.Enforce2FAAll}})
+		ctx := context.Background()
+		wantError(t, "step 1 without email verification", e.post(t, "/api/login", step1(), ""), 403, enroll)
+
+		if err := e.Server.Users.SetEmail(ctx, e.Server.DB, e.alice, e.alice.Email, true); err != nil {
+			t.Fatal(err)
+		}
+		n := len(e.mails.Mails())
+		secret := wantChallenge(t, "step 1", e.post(t, "/api/login", step1(), ""), "email_check")
+		mailed := e.mails.Wait(n, smtptest.To("alice@example.org")).Code()
+		wrong := "000000"
+		if mailed == wrong {
+			wrong = "111111"
+		}
+		wantError(t, "wrong code", e.post(t, "/api/login", step2(fixtureStep2Email, wrong, secret), ""), 401,
+			"The verification code is incorrect or has expired")
+		wantError(t, "right code", e.post(t, "/api/login", step2(fixtureStep2Email, mailed, secret), ""), 403, enroll)
+		wantError(t, "the challenge again", e.post(t, "/api/login", step2(fixtureStep2Email, mailed, secret), ""), 401,
+			"2FA status is expired, please try login first.")
+		left, err := e.Server.DB.NewSelect().Model((*db.Session)(nil)).Where("user_id = ?", e.alice.ID).Count(ctx)
+		if err != nil || left != 0 {
+			t.Fatalf("alice's sessions after the refusals: %d %v, want none", left, err)
+		}
+		// The console still enrols after the email code.
+		c := e.NewClient()
+		var lr api.LoginResponse
+		m := len(e.mails.Mails())
+		c.Must(200, "POST", api.PathLogin, map[string]string{"username": "alice", "password": alicePassword}).JSON(t, &lr)
+		if lr.Status != api.StatusVerify || lr.Method != api.MethodEmail {
+			t.Fatalf("console sign-in: %+v, want an email code", lr)
+		}
+		mailed = e.mails.Wait(m, smtptest.To("alice@example.org")).Code()
+		c.Must(200, "POST", api.PathVerify, map[string]string{"code": mailed}).JSON(t, &lr)
+		if lr.Status != api.StatusEnroll {
+			t.Fatalf("console sign-in after the email code: %+v, want %s", lr, api.StatusEnroll)
+		}
+	})
+}
+
 func TestFixturesWithTOTPAndBackupCodes(t *testing.T) {
 	testdb.Engines(t, func(t *testing.T, url string) {
 		e := start(t, url, servertest.Options{})

@@ -606,7 +606,9 @@ func (s *Service) verify(ctx context.Context, c Client, pending *session.Session
 	c.Replace = ""
 	res := &Result{User: u, Status: api.StatusOK}
 	var out Outcome
+	enrollOnly := false
 	err := s.DB.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		enrollOnly = false
 		var err error
 		if out, err = check(ctx, tx); err != nil {
 			return err
@@ -627,6 +629,13 @@ func (s *Service) verify(ctx context.Context, c Client, pending *session.Session
 			// ago, and it counts as a step-up (API.md).
 			spec.Elevate = true
 			if s.Enforced(u) {
+				if pending.Kind != "" && pending.Kind != db.KindConsole {
+					// Only the console can enrol: another client (the
+					// RustDesk client) is told to, and its challenge
+					// ends, as at the password step without a code.
+					enrollOnly = true
+					return s.Sessions.Delete(ctx, tx, pending.ID)
+				}
 				spec.Level, spec.Elevate, res.Status = db.LevelEnroll, false, api.StatusEnroll
 			}
 		}
@@ -658,6 +667,8 @@ func (s *Service) verify(ctx context.Context, c Client, pending *session.Session
 		return nil, &CodeError{ClockSkew: true}
 	case !out.OK:
 		return nil, ErrInvalidCode
+	case enrollOnly:
+		return nil, ErrEnrollmentRequired
 	}
 	return res, nil
 }
