@@ -122,3 +122,28 @@ func TestNoControlTags(t *testing.T) {
 		})
 	}
 }
+
+// TestNumberMessages: min and max on a number bound its value, and the
+// English message says so; on a string they still count characters.
+func TestNumberMessages(t *testing.T) {
+	type query struct {
+		Name    string `json:"name" validate:"max=3"`
+		PerPage int    `json:"per_page" validate:"min=1,max=200"`
+		Before  int64  `json:"before" validate:"min=0"`
+	}
+	tests := []struct {
+		q                query
+		field, rule, msg string
+	}{
+		{query{PerPage: 201}, "per_page", "max=200", "Use a number of at most 200."},
+		{query{PerPage: 0}, "per_page", "min=1", "Use a number of at least 1."},
+		{query{PerPage: 1, Before: -1}, "before", "min=0", "Use a number of at least 0."},
+		{query{Name: "abcd", PerPage: 1}, "name", "max=3", "Use at most 3 characters."},
+	}
+	for _, tt := range tests {
+		p := validate.Struct(&tt.q)
+		if p.Empty() || p.Rules[tt.field] != tt.rule || p.Fields[tt.field] != tt.msg {
+			t.Errorf("%+v: got %+v, want %s %q %q", tt.q, p, tt.field, tt.rule, tt.msg)
+		}
+	}
+}

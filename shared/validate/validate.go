@@ -123,9 +123,38 @@ func Struct(s any) *Problems {
 		if fe.Param() != "" {
 			rule += "=" + fe.Param()
 		}
-		p.Add(fe.Field(), rule, Message(rule))
+		msg := Message(rule)
+		if isNumber(fe.Kind()) {
+			msg = NumberMessage(rule)
+		}
+		p.Add(fe.Field(), rule, msg)
 	}
 	return p
+}
+
+// isNumber reports whether a field of kind k holds a number (its min and
+// max bound the value, not a length).
+func isNumber(k reflect.Kind) bool {
+	switch k {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
+		reflect.Float32, reflect.Float64:
+		return true
+	}
+	return false
+}
+
+// NumberMessage is Message for a rule on a number: min and max bound its
+// value ("Use a number of at most 200."), not a count of characters.
+func NumberMessage(rule string) string {
+	tag, param, _ := strings.Cut(rule, "=")
+	switch tag {
+	case "min", "gte":
+		return "Use a number of at least " + param + "."
+	case "max", "lte":
+		return "Use a number of at most " + param + "."
+	}
+	return Message(rule)
 }
 
 // Message is the English text of a rule, as the server sends it in "fields".

@@ -25,6 +25,7 @@ import (
 	"twofold/server/internal/session"
 	"twofold/server/internal/signin"
 	"twofold/shared/api"
+	"twofold/shared/validate"
 )
 
 // cliOrigin is the origin of every change made with the command line.
@@ -119,8 +120,17 @@ func userCreate(ctx context.Context, env Env, args []string) error {
 	if *username == "" || fset.NArg() > 0 {
 		return errors.New("user create: --username is required; the password is read from standard input")
 	}
+	// The admin API's rules (POST /api/admin/users), on the same trimmed
+	// values.
+	*username, *email = strings.TrimSpace(*username), strings.TrimSpace(*email)
 	if !account.ValidUsername(*username) {
 		return fmt.Errorf("user create: %w", account.ErrBadUsername)
+	}
+	if p := validate.Struct(&api.AdminUserCreate{Username: *username, Email: *email}); !p.Empty() {
+		if msg, ok := p.Fields["email"]; ok {
+			return fmt.Errorf("user create: --email %q refused: %s", *email, msg)
+		}
+		return fmt.Errorf("user create: %v", p.Fields)
 	}
 	password, err := readPassword("user create", env.Stdin)
 	if err != nil {

@@ -83,6 +83,15 @@ func TestUserCommands(t *testing.T) {
 		if r := cli("bob password 1\n", "user", "create", "--username", "bob", "--email", "bob@example.com"); r.code != 0 {
 			t.Fatalf("user create: %+v", r)
 		}
+		// The admin API's rules: an address that is not one is refused,
+		// and nothing is created.
+		if r := cli("carl password 1\n", "user", "create", "--username", "carl", "--email", "notanemail"); r.code == 0 ||
+			!strings.Contains(r.stderr, `--email "notanemail" refused: Enter a valid email address.`) {
+			t.Fatalf("user create with a bad email: %+v", r)
+		}
+		if n, err := e.Server.DB.NewSelect().Model((*db.User)(nil)).Where("username_key = 'carl'").Count(ctx); err != nil || n != 0 {
+			t.Fatalf("carl after a refused create: %d %v", n, err)
+		}
 		enableTOTP(t, e)
 
 		// user list: a table.
