@@ -194,7 +194,16 @@ func fromEnv(getenv func(string) string, readFile func(string) ([]byte, error)) 
 
 	pub := get(EnvPublicURL, DefaultPublicURL)
 	if u, err := url.Parse(pub); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		if strings.Contains(pub, "@") {
+			pub = "the value" // it may hold a password
+		}
 		bad(EnvPublicURL, "%q is not an http:// or https:// URL", pub)
+	} else if u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(pub, "#") {
+		// Links are this URL and a path (PUBLIC_URL/reset-password#token):
+		// a query or a fragment would break them, and a user in it would
+		// reach every mail and the log.
+		u.User = nil
+		bad(EnvPublicURL, "%q: give scheme, host and port only (no user, query or fragment), e.g. https://console.example.com", u.Redacted())
 	} else {
 		u.Path = strings.TrimSuffix(u.Path, "/")
 		c.PublicURL = u
@@ -352,6 +361,9 @@ func splitHostPort(addr string) (string, string, error) {
 		if r < '0' || r > '9' {
 			return "", "", errors.New("port is not a number")
 		}
+	}
+	if n, err := strconv.Atoi(port); err != nil || n > 65535 {
+		return "", "", errors.New("port is not between 0 and 65535")
 	}
 	return addr[:i], port, nil
 }

@@ -49,6 +49,43 @@ func TestInvalidValuesAreAllReported(t *testing.T) {
 	}
 }
 
+// TestAddrAndPublicURLShapes: a port beyond 65535 is refused before
+// anything starts (it failed only at listen, after the migrations and the
+// first admin); a public URL takes scheme, host, port and a path only,
+// since links are built by appending to it, and one with a password is not
+// echoed.
+func TestAddrAndPublicURLShapes(t *testing.T) {
+	tests := []struct {
+		name, value string
+		ok          bool
+	}{
+		{EnvAddr, "127.0.0.1:8080", true},
+		{EnvAddr, "127.0.0.1:0", true},
+		{EnvAddr, "[::1]:65535", true},
+		{EnvAddr, "127.0.0.1:65536", false},
+		{EnvAddr, "127.0.0.1:99999", false},
+		{EnvAddr, "127.0.0.1:99999999999999999999", false},
+		{EnvPublicURL, "https://console.example.com", true},
+		{EnvPublicURL, "https://example.com:8443/twofold/", true},
+		{EnvPublicURL, "http://127.0.0.1:18084/?x=1", false},
+		{EnvPublicURL, "http://127.0.0.1:18084/?", false},
+		{EnvPublicURL, "https://example.com/#top", false},
+		{EnvPublicURL, "https://example.com/#", false},
+		{EnvPublicURL, "http://user:pw-secret@127.0.0.1:18084", false},
+		{EnvPublicURL, "http://user:pw-secret@[::1", false},
+	}
+	for _, tt := range tests {
+		_, err := FromEnv(env(map[string]string{tt.name: tt.value}))
+		if (err == nil) != tt.ok {
+			t.Errorf("%s=%s: error %v, want ok %v", tt.name, tt.value, err, tt.ok)
+			continue
+		}
+		if err != nil && (!strings.Contains(err.Error(), tt.name) || strings.Contains(err.Error(), "pw-secret")) {
+			t.Errorf("%s=%s: %v (should name the variable and never the password)", tt.name, tt.value, err)
+		}
+	}
+}
+
 func TestParsedValues(t *testing.T) {
 	c, err := FromEnv(env(map[string]string{
 		EnvPublicURL:      "https://console.example.com/",
