@@ -147,6 +147,12 @@ func TestAdminRefusesOthers(t *testing.T) {
 			{"POST", userPath(api.PathAdminUserUnlock, adminID), `{}`},
 			{"GET", api.PathAdminEvents, ""},
 			{"GET", api.PathAdminEvents + "?limit=1000", ""},
+			// An unknown path, or a known one with another method: the
+			// caller is checked before it hears which.
+			{"GET", "/api/admin/nonexistent", ""},
+			{"POST", "/api/admin/users/1/nonexistent", "{}"},
+			{"DELETE", api.PathAdminUsers, ""},
+			{"PUT", userPath(api.PathAdminUser, adminID), "{}"},
 		}
 		before := snapshot(t, e)
 		for _, ep := range endpoints {
@@ -170,6 +176,15 @@ func TestAdminRefusesOthers(t *testing.T) {
 		}
 		if after := snapshot(t, e); after != before {
 			t.Fatalf("the database changed:\nbefore %s\nafter  %s", before, after)
+		}
+		// An administrator hears 404 and 405.
+		adm := e.NewClient()
+		adm.Login(admin, servertest.AdminPassword)
+		if r := adm.Do("GET", "/api/admin/nonexistent", nil); r.Status != 404 || r.Code() != api.CodeNotFound {
+			t.Errorf("admin, unknown path: %d %s", r.Status, r.Body)
+		}
+		if r := adm.Do("DELETE", api.PathAdminUsers, nil); r.Status != 405 || r.Header.Get("Allow") != "GET, POST" {
+			t.Errorf("admin, other method: %d %v %s", r.Status, r.Header, r.Body)
 		}
 	})
 }

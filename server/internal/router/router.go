@@ -98,6 +98,10 @@ func New(d Deps) (http.Handler, error) {
 	t.handle("POST "+api.PathAdminUserUnlock, c.AdminOnly(c.AdminUnlock))
 	t.handle("GET "+api.PathAdminEvents, c.AdminOnly(c.AdminEvents))
 	t.handle("POST "+api.PathAdminUserPasswordReset, c.AdminOnly(c.AdminPasswordReset))
+	// Every request under /api/admin/ is an administrator's first: an
+	// unknown path or another method answers 404 or 405 only to one
+	// (API.md: 401 without a session, 403 for a user who is not).
+	t.guard("/api/admin/", c.AdminOnly)
 
 	mux := t.mux()
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
@@ -135,10 +139,31 @@ func plain(h http.HandlerFunc) httpx.HandlerFunc {
 type table struct {
 	routes  map[string]httpx.HandlerFunc
 	methods map[string][]string
+	// guards wrap the 404 and 405 answers of the paths under a prefix
+	// (guard).
+	guards map[string]func(httpx.HandlerFunc) httpx.HandlerFunc
 }
 
 func newTable() *table {
-	return &table{routes: map[string]httpx.HandlerFunc{}, methods: map[string][]string{}}
+	return &table{routes: map[string]httpx.HandlerFunc{}, methods: map[string][]string{},
+		guards: map[string]func(httpx.HandlerFunc) httpx.HandlerFunc{}}
+}
+
+// guard makes g check every request under prefix (a path ending in "/")
+// before it hears that the path is unknown (404) or takes other methods
+// (405). The routes under it are wrapped by their own handle calls.
+func (t *table) guard(prefix string, g func(httpx.HandlerFunc) httpx.HandlerFunc) {
+	t.guards[prefix] = g
+}
+
+// guarded wraps h in the guard of path's prefix, if any.
+func (t *table) guarded(path string, h httpx.HandlerFunc) httpx.HandlerFunc {
+	for prefix, g := range t.guards {
+		if strings.HasPrefix(path, prefix) {
+			return g(h)
+		}
+	}
+	return h
 }
 
 func (t *table) handle(pattern string, h httpx.HandlerFunc) {
@@ -162,16 +187,21 @@ func (t *table) mux() *http.ServeMux {
 	for path, methods := range t.methods {
 		sort.Strings(methods)
 		allow := strings.Join(methods, ", ")
-		notAllowed := func(w http.ResponseWriter, r *http.Request) {
+		notAllowed := t.guarded(path, func(w http.ResponseWriter, r *http.Request) error {
 			w.Header().Set("Allow", allow)
-			httpx.Error(w, r, httpx.Fail(http.StatusMethodNotAllowed, api.CodeBadRequest,
-				"Method "+r.Method+" is not allowed here; use "+allow+"."))
-		}
+			return httpx.Fail(http.StatusMethodNotAllowed, api.CodeBadRequest,
+				"Method "+r.Method+" is not allowed here; use "+allow+".")
+		})
 		for _, m := range otherMethods {
 			if !slices.Contains(methods, m) {
-				mux.HandleFunc(m+" "+path, notAllowed)
+				mux.Handle(m+" "+path, notAllowed)
 			}
 		}
+	}
+	for prefix, g := range t.guards {
+		mux.Handle(prefix, g(func(w http.ResponseWriter, r *http.Request) error {
+			return httpx.ErrNotFound()
+		}))
 	}
 	return mux
 }
