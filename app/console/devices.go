@@ -124,6 +124,8 @@ func (d *devices) renderSession(s api.SessionInfo) app.UI {
 				}),
 			),
 			app.Dl().Class("device-facts").Body(
+				app.If(s.ClientID != "", func() app.UI { return app.Dt().Text(i18n.T("devices.client_id")) }),
+				app.If(s.ClientID != "", func() app.UI { return app.Dd().Class("device-client-id").Text(s.ClientID) }),
 				app.Dt().Text(i18n.T("devices.ip")), app.Dd().Class("device-ip").Text(orDash(s.IP)),
 				app.Dt().Text(i18n.T("devices.created")), app.Dd().Text(formatDateTime(s.CreatedAt)),
 				app.Dt().Text(i18n.T("devices.last_seen")), app.Dd().Text(formatDateTime(s.LastSeen)),

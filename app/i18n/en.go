@@ -281,6 +281,7 @@ var english = map[string]string{
 	"devices.unknown":           "Unknown browser",
 	"devices.rustdesk":          "RustDesk client",
 	"devices.rustdesk_named":    "RustDesk client on {device}",
+	"devices.client_id":         "RustDesk ID",
 	"devices.end":               "Sign out",
 	"devices.ending":            "Signing out…",
 	"devices.end.title":         "Sign out this session",

@@ -282,6 +282,7 @@ var french = map[string]string{
 	"devices.unknown":           "Navigateur inconnu",
 	"devices.rustdesk":          "Client RustDesk",
 	"devices.rustdesk_named":    "Client RustDesk sur {device}",
+	"devices.client_id":         "ID RustDesk",
 	"devices.end":               "Déconnecter",
 	"devices.ending":            "Déconnexion…",
 	"devices.end.title":         "Déconnecter cette session",

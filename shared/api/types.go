@@ -192,8 +192,12 @@ type SessionInfo struct {
 	IP        string    `json:"ip"`
 	UserAgent string    `json:"user_agent"`
 	// Device names a client's device (RustDesk); null for browsers.
-	Device  *string `json:"device"`
-	Current bool    `json:"current"`
+	Device *string `json:"device"`
+	// ClientID is the RustDesk client's own ID, as it sent it at sign-in
+	// (RUSTDESK.md: a token is a session "with device ... and the
+	// client's id"; an addition to API.md's list); absent for browsers.
+	ClientID string `json:"client_id,omitempty"`
+	Current  bool   `json:"current"`
 }
 
 // Sessions is the answer of GET /api/account/sessions.

@@ -30,7 +30,7 @@ func (h *Handlers) ListSessions(w http.ResponseWriter, r *http.Request) error {
 		}
 		if s.Kind != db.KindConsole {
 			device := s.Device
-			info.Device = &device
+			info.Device, info.ClientID = &device, s.ClientID
 		}
 		out.Sessions = append(out.Sessions, info)
 	}

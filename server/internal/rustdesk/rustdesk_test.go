@@ -288,7 +288,7 @@ func TestFixturesWithTOTPAndBackupCodes(t *testing.T) {
 				}
 			}
 		}
-		if found == nil || found.Device == nil || *found.Device != "ALICE-PC (windows)" {
+		if found == nil || found.Device == nil || *found.Device != "ALICE-PC (windows)" || found.ClientID != "123456789" {
 			t.Fatalf("sessions list: %+v", list.Sessions)
 		}
 		// The token is refused on the console's API, as header or cookie.
