@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"maps"
 	"net/http"
 	"os"
 	"strconv"
@@ -312,11 +313,20 @@ func TestCrossSiteWritesRefused(t *testing.T) {
 		{"same-site sibling", map[string]string{"Sec-Fetch-Site": "same-site", "Origin": "https://other.example.com"}, 403},
 		{"old browser, foreign origin", map[string]string{"Origin": "https://evil.example"}, 403},
 		{"same origin", map[string]string{"Sec-Fetch-Site": "same-origin", "Origin": e.URL}, 200},
+		{"same origin, scheme in capitals", map[string]string{"Origin": strings.Replace(e.URL, "http://", "HTTP://", 1)}, 200},
 		{"no browser headers", nil, 200},
+		// The standard check compares an Origin's host only.
+		{"old browser, other scheme", map[string]string{"Origin": strings.Replace(e.URL, "http://", "https://", 1)}, 403},
+		{"old browser, ws scheme", map[string]string{"Origin": strings.Replace(e.URL, "http://", "ws://", 1)}, 403},
+		{"old browser, null origin", map[string]string{"Origin": "null"}, 403},
+		{"same-origin claimed, foreign origin", map[string]string{"Sec-Fetch-Site": "same-origin", "Origin": "https://evil.example"}, 403},
+		// Cross-site is refused before a bearer token is looked at.
+		{"cross-site with a bearer token", map[string]string{"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example", "Authorization": "Bearer x"}, 403},
+		{"old browser, foreign origin, bearer token", map[string]string{"Origin": "https://evil.example", "Authorization": "Bearer x"}, 403},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c.Headers = tt.headers
+			c.Headers = maps.Clone(tt.headers)
 			if c.Headers == nil {
 				c.Headers = map[string]string{}
 			}

@@ -198,7 +198,7 @@ const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src
 	"img-src 'self' data:; font-src 'self'; connect-src 'self'; manifest-src 'self'; worker-src 'self'; " +
 	"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
-// Wrap adds the security headers, and no-store plus bearer refusal on /api.
+// Wrap adds the security headers, and no-store on /api.
 func (h Headers) Wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hd := w.Header()
@@ -214,11 +214,21 @@ func (h Headers) Wrap(next http.Handler) http.Handler {
 		if strings.HasPrefix(r.URL.Path, "/api/") {
 			hd.Set("Cache-Control", "no-store")
 			hd.Set("Pragma", "no-cache")
-			if consoleAPI(r.URL.Path) && hasBearer(r) {
-				Error(w, r, Fail(http.StatusUnauthorized, api.CodeUnauthorized,
-					"Bearer tokens are not accepted on the console API; sign in with the session cookie."))
-				return
-			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// RefuseBearer answers 401 unauthorized to a request of the console API
+// (/api/auth/, /api/account, /api/admin/) that carries a bearer token: those
+// are the RustDesk client's (API.md). It runs inside CrossOrigin, which
+// looks at a request before anything else.
+func RefuseBearer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if consoleAPI(r.URL.Path) && hasBearer(r) {
+			Error(w, r, Fail(http.StatusUnauthorized, api.CodeUnauthorized,
+				"Bearer tokens are not accepted on the console API; sign in with the session cookie."))
+			return
 		}
 		next.ServeHTTP(w, r)
 	})
@@ -244,15 +254,57 @@ func hasBearer(r *http.Request) bool {
 // without browser headers (curl, Go clients) pass.
 func CrossOrigin(publicOrigin string, next http.Handler) (http.Handler, error) {
 	cop := http.NewCrossOriginProtection()
-	if publicOrigin != "" {
-		if err := cop.AddTrustedOrigin(publicOrigin); err != nil {
-			return nil, err
-		}
-	}
-	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	deny := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		Error(w, r, Fail(http.StatusForbidden, api.CodeForbidden, "Cross-site request refused."))
-	}))
-	return cop.Handler(next), nil
+	})
+	cop.SetDenyHandler(deny)
+	if publicOrigin == "" {
+		return cop.Handler(next), nil
+	}
+	if err := cop.AddTrustedOrigin(publicOrigin); err != nil {
+		return nil, err
+	}
+	want, ok := canonicalOrigin(publicOrigin)
+	if !ok {
+		return nil, fmt.Errorf("cross-origin check: %q is not an origin", publicOrigin)
+	}
+	inner := cop.Handler(next)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// The standard check compares an Origin's host with Host, not its
+		// scheme: a page of http://host could write to https://host. An
+		// Origin, when a browser sends one with a write, is the public
+		// URL's, scheme included.
+		switch r.Method {
+		case http.MethodGet, http.MethodHead, http.MethodOptions:
+		default:
+			if o := r.Header.Get("Origin"); o != "" {
+				if got, ok := canonicalOrigin(o); !ok || got != want {
+					deny(w, r)
+					return
+				}
+				// The public URL's origin: the standard check trusts it
+				// too (AddTrustedOrigin), whatever Sec-Fetch-Site says.
+				next.ServeHTTP(w, r)
+				return
+			}
+		}
+		inner.ServeHTTP(w, r)
+	}), nil
+}
+
+// canonicalOrigin is an origin (scheme://host[:port]) as scheme and
+// canonicalHost, so that a default port written or left out compares
+// equal; ok is false for anything else (e.g. "null").
+func canonicalOrigin(origin string) (string, bool) {
+	u, err := url.Parse(origin)
+	if err != nil || u.Host == "" || u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
+		return "", false
+	}
+	scheme := strings.ToLower(u.Scheme)
+	if scheme != "http" && scheme != "https" {
+		return "", false
+	}
+	return scheme + "://" + canonicalHost(u.Host, scheme), true
 }
 
 // HostCheck refuses with 403 forbidden, before anything else is looked

@@ -115,3 +115,44 @@ func TestHostCheck(t *testing.T) {
 		})
 	}
 }
+
+// TestCrossOriginSchemeAndPort: a write whose Origin is the public URL's,
+// with its default port written or left out, passes; one whose Origin has
+// another scheme, port or host, or is not an origin, is refused 403 before
+// the handler runs; reads and requests without Origin pass.
+func TestCrossOriginSchemeAndPort(t *testing.T) {
+	for _, public := range []string{"https://console.example.com", "https://console.example.com:443"} {
+		h, err := httpx.CrossOrigin(public, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(http.StatusNoContent)
+		}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tt := range []struct {
+			method, origin string
+			status         int
+		}{
+			{"POST", "https://console.example.com", 204},
+			{"POST", "https://console.example.com:443", 204},
+			{"POST", "https://Console.Example.com", 204},
+			{"POST", "", 204},
+			{"GET", "http://console.example.com", 204},
+			{"POST", "http://console.example.com", 403},
+			{"PUT", "http://console.example.com:443", 403},
+			{"DELETE", "https://console.example.com:8443", 403},
+			{"PATCH", "https://evil.example", 403},
+			{"POST", "null", 403},
+			{"POST", "https://console.example.com/path", 403},
+		} {
+			r := httptest.NewRequest(tt.method, "https://console.example.com/api/auth/login", nil)
+			if tt.origin != "" {
+				r.Header.Set("Origin", tt.origin)
+			}
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+			if w.Code != tt.status {
+				t.Errorf("public %s, %s with Origin %q: %d %s, want %d", public, tt.method, tt.origin, w.Code, w.Body, tt.status)
+			}
+		}
+	}
+}

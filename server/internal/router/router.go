@@ -111,8 +111,7 @@ func New(d Deps) (http.Handler, error) {
 		mux.Handle("/", d.UI)
 	}
 
-	var h http.Handler = mux
-	h, err := httpx.CrossOrigin(d.Config.Origin(), h)
+	h, err := httpx.CrossOrigin(d.Config.Origin(), httpx.RefuseBearer(mux))
 	if err != nil {
 		return nil, err
 	}
