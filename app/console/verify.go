@@ -83,6 +83,10 @@ func (p *verifyPage) restore(ctx app.Context, pend *api.Pending, err error) {
 	case apiclient.SignedOut(err) && p.method != "":
 		sessionExpired(ctx)
 		return
+	case apiclient.Is(err, api.CodeEnrollmentRequired):
+		// A sign-in that went on to enrolment (this page reloaded).
+		goTo(ctx, PathEnroll)
+		return
 	}
 	// Otherwise (offline, no method known) the page shows what the URL
 	// says.

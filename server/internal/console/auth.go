@@ -120,7 +120,9 @@ func (h *Handlers) mailFailed(r *http.Request, err error, email string) *api.Err
 }
 
 // pending loads the request's pending sign-in; no session, a timed-out
-// one or one that is not pending is login_expired (API.md).
+// one or one that is not pending is login_expired (API.md), except an
+// enrolment session: it may call only what API.md lists for it, and hears
+// enrollment_required anywhere else.
 func (h *Handlers) pending(r *http.Request) (*Auth, error) {
 	a, err := h.load(r, false)
 	switch {
@@ -128,6 +130,8 @@ func (h *Handlers) pending(r *http.Request) (*Auth, error) {
 		return nil, errLoginExpired()
 	case err != nil:
 		return nil, err
+	case a.Session.Level == db.LevelEnroll:
+		return nil, errEnrollmentRequired()
 	case a.Session.Level != db.LevelPending:
 		return nil, errLoginExpired()
 	}

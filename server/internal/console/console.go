@@ -105,10 +105,16 @@ func (h *Handlers) require(next httpx.HandlerFunc, allow func(*db.User) error, t
 			return next(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, a)))
 		}
 		if a.Session.Level == db.LevelEnroll {
-			return httpx.Fail(http.StatusForbidden, api.CodeEnrollmentRequired, "Set up two-factor authentication first.")
+			return errEnrollmentRequired()
 		}
 		return httpx.ErrUnauthorized()
 	}
+}
+
+// errEnrollmentRequired is the answer to an enrolment session outside
+// what it may call (API.md: 403 enrollment_required).
+func errEnrollmentRequired() *api.Error {
+	return httpx.Fail(http.StatusForbidden, api.CodeEnrollmentRequired, "Set up two-factor authentication first.")
 }
 
 // Full wraps next for full sessions only.

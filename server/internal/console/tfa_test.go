@@ -548,6 +548,17 @@ func TestEnforcedAccountEnrols(t *testing.T) {
 	if r := c.Do("PUT", api.PathAccount, map[string]any{"email": "", "email_verification": false}); r.Status != 403 || r.Code() != api.CodeEnrollmentRequired {
 		t.Fatalf("enrolment session elsewhere: %d %s", r.Status, r.Body)
 	}
+	// The second step's calls are "anything else" too (API.md), not a
+	// sign-in that expired; the session stays.
+	for _, call := range []struct{ method, path, body string }{
+		{"POST", api.PathVerify, `{"code":"123456"}`},
+		{"POST", api.PathResend, ``},
+		{"GET", api.PathPending, ``},
+	} {
+		if r := c.Do(call.method, call.path, call.body); r.Status != 403 || r.Code() != api.CodeEnrollmentRequired {
+			t.Fatalf("enrolment session, %s %s: %d %s", call.method, call.path, r.Status, r.Body)
+		}
+	}
 	var acc api.Account
 	c.Must(200, "GET", api.PathAccount, nil).JSON(t, &acc)
 	if !acc.TFA.Enforced || acc.Session != "enroll" {
