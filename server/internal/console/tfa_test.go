@@ -615,3 +615,43 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 		}
 	}
 }
+
+// TestCodeFailureCauseLogged: every wrong code gets the same answer, and
+// its cause goes to the log (API.md: "the cause is logged, not told"):
+// a wrong TOTP code, a replayed one, a device clock behind, a backup code
+// that is used or unknown; the codes themselves never do.
+func TestCodeFailureCauseLogged(t *testing.T) {
+	t.Parallel()
+	e := servertest.Start(t, testdb.SQLite(t), servertest.Options{})
+	c := e.NewClient()
+	c.Login(admin, servertest.AdminPassword)
+	en := enable(t, e, c, nil)
+	e.Clock.Advance(30 * time.Second)
+	used := code(t, en.secret, e.Clock.Now())
+	v := loginTOTP(t, e, admin, servertest.AdminPassword)
+	v.Must(200, "POST", api.PathVerify, map[string]string{"code": used})
+	v.Must(200, "POST", api.PathBackupCodes, map[string]string{"code": en.codes[0]})
+
+	wrong := code(t, en.secret, e.Clock.Now().Add(time.Hour))
+	behind := code(t, en.secret, e.Clock.Now().Add(-5*time.Minute))
+	for _, tt := range []struct{ name, code, cause string }{
+		{"replayed", used, totp.CauseReplay},
+		{"wrong", wrong, totp.CauseWrong},
+		{"clock behind", behind, totp.CauseBehind},
+		{"used backup code", en.codes[0], "no unused backup code matches"},
+	} {
+		p := loginTOTP(t, e, admin, servertest.AdminPassword)
+		before := len(e.Logs.String())
+		r := p.Do("POST", api.PathVerify, map[string]string{"code": tt.code})
+		if r.Status != 401 || r.Code() != api.CodeInvalidCode || strings.Contains(string(r.Body), tt.cause) {
+			t.Fatalf("%s: %d %s, want 401 %s without its cause", tt.name, r.Status, r.Body, api.CodeInvalidCode)
+		}
+		logged := e.Logs.String()[before:]
+		if !strings.Contains(logged, `msg="second-factor code refused"`) || !strings.Contains(logged, `cause="`+tt.cause+`"`) {
+			t.Fatalf("%s: the log does not give the cause %q:\n%s", tt.name, tt.cause, logged)
+		}
+		if strings.Contains(logged, tt.code) {
+			t.Fatalf("%s: the code is in the log:\n%s", tt.name, logged)
+		}
+	}
+}

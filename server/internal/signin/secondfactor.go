@@ -1,8 +1,10 @@
 package signin
 
 import (
+	"cmp"
 	"context"
 	"errors"
+	"log/slog"
 	"strconv"
 
 	"github.com/uptrace/bun"
@@ -49,6 +51,9 @@ type Outcome struct {
 	// the second factor only run after the password, so the hint never
 	// reaches anyone before it.
 	ClockSkew bool
+	// Cause says why the code was refused; it goes to the log, never to
+	// the client (API.md: one message for every wrong code).
+	Cause string
 }
 
 // notifyAfterFailures is the streak of wrong codes that mails the account
@@ -78,21 +83,25 @@ func (s *Service) Check(ctx context.Context, tx bun.Tx, u *db.User, o audit.Orig
 		case EmailCode:
 			ok, err := s.Email.Verify(ctx, tx, sessionID, c)
 			if errors.Is(err, emailcode.ErrEnded) || errors.Is(err, emailcode.ErrNoChallenge) {
-				out.Expired = true
+				out.Expired, out.Cause = true, "no email code left to try"
 				return false, "email", nil
 			}
 			if err == nil && !ok {
+				out.Cause = "wrong or replaced email code"
 				out.Ended, err = s.Email.Ended(ctx, tx, sessionID)
 			}
 			return ok, "email", err
 		default:
 			if validate.IsDigits(c, totp.Digits) {
 				res, err := s.TOTP.VerifyLocked(ctx, tx, u.ID, locked, c)
-				out.ClockSkew = res.ClockBehind
+				out.ClockSkew, out.Cause = res.ClockBehind, res.Cause
 				return res.OK, "", err
 			}
 			out.Backup = true
 			ok, err := s.Backup.Verify(ctx, tx, u.ID, c)
+			if !ok {
+				out.Cause = "no unused backup code matches"
+			}
 			return ok, "", err
 		}
 	})
@@ -109,7 +118,7 @@ func (s *Service) Confirm(ctx context.Context, tx bun.Tx, u *db.User, o audit.Or
 		var res totp.Result
 		var err error
 		conf, res, err = s.TOTP.Enable(ctx, tx, u.ID, c)
-		out.ClockSkew = res.ClockBehind
+		out.ClockSkew, out.Cause = res.ClockBehind, cmp.Or(res.Cause, "wrong code for the new secret")
 		return res.OK, "enable", err
 	})
 	return out, conf, err
@@ -177,6 +186,10 @@ func (s *Service) checkWith(ctx context.Context, tx bun.Tx, u *db.User, o audit.
 			return err
 		}
 		out.Failures = counts[account.Name]
+		// The cause is logged, not told (API.md); never the code.
+		s.Logger.LogAttrs(ctx, slog.LevelInfo, "second-factor code refused", slog.Int64("user_id", u.ID),
+			slog.String("method", method), slog.String("cause", cmp.Or(out.Cause, "refused")),
+			slog.Int("failures", out.Failures), slog.String("ip", o.IP))
 		return s.Audit.Record(ctx, tx, u.ID, audit.CodeFailed, o, detail)
 	}
 	out.OK = true

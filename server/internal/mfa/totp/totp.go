@@ -166,7 +166,18 @@ type Result struct {
 	// ClockBehind: the code is wrong, but it was right 2 to 10 minutes ago
 	// (Behind): the user's device clock is behind.
 	ClockBehind bool
+	// Cause says why a code was refused, for the log only (API.md: the
+	// cause is logged, not told); "" when OK.
+	Cause string
 }
+
+// Causes of a refused code (Result.Cause).
+const (
+	CauseNoSecret = "no TOTP secret enabled"
+	CauseWrong    = "wrong TOTP code"
+	CauseBehind   = "wrong TOTP code, right 2 to 10 minutes ago (device clock behind)"
+	CauseReplay   = "TOTP code of a time step already used (replay)"
+)
 
 // Status is a user's TOTP state.
 type Status struct {
@@ -421,7 +432,7 @@ func (s *Service) LoadLocked(ctx context.Context, tx bun.Tx, userID int64) (*Loc
 // VerifyLocked is Verify with the row LoadLocked read.
 func (s *Service) VerifyLocked(ctx context.Context, idb bun.IDB, userID int64, l *Locked, code string) (Result, error) {
 	if l.row == nil {
-		return Result{}, nil
+		return Result{Cause: CauseNoSecret}, nil
 	}
 	return s.verify(ctx, idb, userID, l.row, code)
 }
@@ -429,7 +440,7 @@ func (s *Service) VerifyLocked(ctx context.Context, idb bun.IDB, userID int64, l
 // verify checks code against row and consumes its step (Verify).
 func (s *Service) verify(ctx context.Context, idb bun.IDB, userID int64, row *db.TOTPSecret, code string) (Result, error) {
 	if row.Secret == nil || row.EnabledAt == nil {
-		return Result{}, nil
+		return Result{Cause: CauseNoSecret}, nil
 	}
 	raw, err := s.key.Open(row.Secret, secretLoc(userID))
 	if err != nil {
@@ -438,7 +449,10 @@ func (s *Service) verify(ctx context.Context, idb bun.IDB, userID int64, row *db
 	now := s.clock.Now()
 	step, ok := Match(raw, code, now, Options{})
 	if !ok {
-		return Result{ClockBehind: Behind(raw, code, now, Options{})}, nil
+		if Behind(raw, code, now, Options{}) {
+			return Result{ClockBehind: true, Cause: CauseBehind}, nil
+		}
+		return Result{Cause: CauseWrong}, nil
 	}
 	res, err := idb.NewUpdate().Model((*db.TOTPSecret)(nil)).
 		Set("last_step = ?", db.Arg(1)).
@@ -454,7 +468,10 @@ func (s *Service) verify(ctx context.Context, idb bun.IDB, userID int64, row *db
 	if err != nil {
 		return Result{}, err
 	}
-	return Result{OK: n == 1}, nil
+	if n != 1 {
+		return Result{Cause: CauseReplay}, nil
+	}
+	return Result{OK: true}, nil
 }
 
 // Disable removes u's secret, pending secret and replay record.
