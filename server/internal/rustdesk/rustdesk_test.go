@@ -174,22 +174,30 @@ func TestFixturesWithoutSecondFactor(t *testing.T) {
 	})
 }
 
+// emailChallenge turns email verification on for Alice, signs her in with
+// the client's step 1 and checks that a wrong code leaves the challenge
+// usable; it returns the challenge and the mailed code.
+func (e *env) emailChallenge(t *testing.T) (secret, mailed string) {
+	t.Helper()
+	if err := e.Server.Users.SetEmail(context.Background(), e.Server.DB, e.alice, e.alice.Email, true); err != nil {
+		t.Fatal(err)
+	}
+	n := len(e.mails.Mails())
+	secret = wantChallenge(t, "step 1", e.post(t, "/api/login", step1(), ""), "email_check")
+	mailed = e.mails.Wait(n, smtptest.To("alice@example.org")).Code()
+	wrong := "000000"
+	if mailed == wrong {
+		wrong = "111111"
+	}
+	wantError(t, "wrong code", e.post(t, "/api/login", step2(fixtureStep2Email, wrong, secret), ""), 401,
+		"The verification code is incorrect or has expired")
+	return secret, mailed
+}
+
 func TestFixturesWithEmailVerification(t *testing.T) {
 	testdb.Engines(t, func(t *testing.T, url string) {
 		e := start(t, url, servertest.Options{})
-		ctx := context.Background()
-		if err := e.Server.Users.SetEmail(ctx, e.Server.DB, e.alice, e.alice.Email, true); err != nil {
-			t.Fatal(err)
-		}
-		n := len(e.mails.Mails())
-		secret := wantChallenge(t, "step 1", e.post(t, "/api/login", step1(), ""), "email_check")
-		mailed := e.mails.Wait(n, smtptest.To("alice@example.org")).Code()
-		wrong := "000000"
-		if mailed == wrong {
-			wrong = "111111"
-		}
-		wantError(t, "wrong code", e.post(t, "/api/login", step2(fixtureStep2Email, wrong, secret), ""), 401,
-			"The verification code is incorrect or has expired")
+		secret, mailed := e.emailChallenge(t)
 		tok := wantToken(t, "step 2", e.post(t, "/api/login", step2(fixtureStep2Email, mailed, secret), ""))
 		wantError(t, "used challenge", e.post(t, "/api/login", step2(fixtureStep2Email, mailed, secret), ""), 401,
 			"2FA status is expired, please try login first.")
@@ -211,18 +219,7 @@ func TestEnrollmentRequired(t *testing.T) {
 		ctx := context.Background()
 		wantError(t, "step 1 without email verification", e.post(t, "/api/login", step1(), ""), 403, enroll)
 
-		if err := e.Server.Users.SetEmail(ctx, e.Server.DB, e.alice, e.alice.Email, true); err != nil {
-			t.Fatal(err)
-		}
-		n := len(e.mails.Mails())
-		secret := wantChallenge(t, "step 1", e.post(t, "/api/login", step1(), ""), "email_check")
-		mailed := e.mails.Wait(n, smtptest.To("alice@example.org")).Code()
-		wrong := "000000"
-		if mailed == wrong {
-			wrong = "111111"
-		}
-		wantError(t, "wrong code", e.post(t, "/api/login", step2(fixtureStep2Email, wrong, secret), ""), 401,
-			"The verification code is incorrect or has expired")
+		secret, mailed := e.emailChallenge(t)
 		wantError(t, "right code", e.post(t, "/api/login", step2(fixtureStep2Email, mailed, secret), ""), 403, enroll)
 		wantError(t, "the challenge again", e.post(t, "/api/login", step2(fixtureStep2Email, mailed, secret), ""), 401,
 			"2FA status is expired, please try login first.")
