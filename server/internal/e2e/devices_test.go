@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -110,4 +111,35 @@ func TestDevicesTab(t *testing.T) {
 	e.do("phone size", narrow(), chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`#devices-tab[data-state="loaded"]`)))
 	e.noPageOverflow("devices tab at 390 px")
 	e.noConsoleErrors()
+}
+
+// TestDevicesRustDeskOnPhone: a RustDesk client's session shows its
+// RustDesk ID (the browser's does not), and the tab fits a phone's screen
+// in both languages (the French "Sign out all other sessions" button was
+// wider than 390 px and the page scrolled sideways).
+func TestDevicesRustDeskOnPhone(t *testing.T) {
+	e := start(t, 90*time.Second)
+	rd := &apiUser{e: e, client: &http.Client{Timeout: 10 * time.Second}}
+	var tok struct {
+		Type string `json:"type"`
+	}
+	if st := rd.call("POST", "/api/login", map[string]any{"username": "admin", "password": adminPassword, "id": "123456789",
+		"uuid": "dXVpZA==", "type": "account", "deviceInfo": map[string]string{"os": "windows", "type": "client", "name": "ALICE-PC"}}, &tok); st != 200 || tok.Type != "access_token" {
+		t.Fatalf("RustDesk sign-in: %d %+v", st, tok)
+	}
+	e.do("sign in on a phone", narrow(), e.signIn("admin", adminPassword), settingsLoaded())
+	e.do("open the devices tab",
+		chromedp.Click(chromedp.CSS("#tab-devices")),
+		chromedp.WaitVisible(chromedp.CSS(`#settings-page[data-tab="devices"] #devices-tab[data-state="loaded"]`)),
+	)
+	if got := e.textOf(`#devices-list > li[data-current="false"] .device-client-id`); got != "123456789" {
+		t.Errorf("the RustDesk session's ID: %q", got)
+	}
+	if n := e.count(`#devices-list > li[data-current="true"] .device-client-id`); n != 0 {
+		t.Errorf("the browser's session shows a RustDesk ID")
+	}
+	for _, lang := range []string{"en", "fr"} {
+		e.languageByScript(lang)
+		e.noPageOverflow("devices tab at 390 px (" + lang + ")")
+	}
 }
